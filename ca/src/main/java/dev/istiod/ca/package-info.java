@@ -1,0 +1,2 @@
+/** Placeholder until the ca issue lands. */
+package dev.istiod.ca;

@@ -1,0 +1,2 @@
+/** Placeholder until the webhook issue lands. */
+package dev.istiod.webhook;

@@ -1,23 +1,29 @@
 package dev.istiod.xds.grpcgen;
 
+import dev.istiod.api.networking.v1alpha3.ClientTLSSettings;
 import dev.istiod.api.networking.v1alpha3.DestinationRule;
 import dev.istiod.api.networking.v1alpha3.LoadBalancerSettings;
 import dev.istiod.api.networking.v1alpha3.Subset;
 import dev.istiod.api.networking.v1alpha3.TrafficPolicy;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import java.util.List;
 import java.util.Optional;
+import java.util.function.Function;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Builds the clusters proxyless gRPC understands: EDS over ADS, a load-balancing policy it
- * implements, and nothing else.
+ * implements, and Istio mTLS only where a DestinationRule asks for {@code ISTIO_MUTUAL}.
  *
  * <p>What is left out on purpose: Istio's sidecar clusters carry {@code transport_socket_matches}
- * (gRPC NACKs them), connection-pool circuit breakers and outlier detection it parses
- * differently, and TLS: upstream's grpcgen only emits TLS for an explicit {@code ISTIO_MUTUAL},
- * which also needs certificate providers in the client's bootstrap; that arrives with the
- * security work and is logged here meanwhile.
+ * (gRPC NACKs them), and connection-pool and outlier-detection settings, which gRPC parses
+ * differently. As upstream's grpcgen, mTLS is never automatic: gRPC cannot tell whether the
+ * application dialled with xDS credentials, nor reach a PERMISSIVE server with Istio's ALPN, so
+ * only an explicit {@code ISTIO_MUTUAL} gets a TLS transport socket, whose certificates come from
+ * the certificate provider instance {@code default} of the client's bootstrap (Istio's
+ * grpc-agent bootstrap defines it; a client without it NACKs such a cluster, as with upstream).
  */
 final class GrpcClusterBuilder {
 
@@ -29,7 +35,7 @@ final class GrpcClusterBuilder {
    * The cluster {@code key} names, shaped by the DestinationRule's policy for its port and subset
    * (if any). Empty when {@code key} names a subset the rule does not define.
    */
-  static Optional<Cluster> build(SubsetKey key, Optional<DestinationRule> rule) {
+  static Optional<Cluster> build(SubsetKey key, Optional<DestinationRule> rule, List<String> subjectAltNames) {
     TrafficPolicy top = rule.map(DestinationRule::getTrafficPolicy).orElse(TrafficPolicy.getDefaultInstance());
     TrafficPolicy subsetPolicy = TrafficPolicy.getDefaultInstance();
     if (!key.subset().isEmpty()) {
@@ -39,7 +45,11 @@ final class GrpcClusterBuilder {
       }
       subsetPolicy = subset.get().getTrafficPolicy();
     }
-    LoadBalancerSettings lb = loadBalancer(top, subsetPolicy, key.port());
+    LoadBalancerSettings lb = pick(top, subsetPolicy, key.port(), TrafficPolicy::hasLoadBalancer,
+        TrafficPolicy.PortTrafficPolicy::hasLoadBalancer, TrafficPolicy::getLoadBalancer,
+        TrafficPolicy.PortTrafficPolicy::getLoadBalancer);
+    ClientTLSSettings tls = pick(top, subsetPolicy, key.port(), TrafficPolicy::hasTls,
+        TrafficPolicy.PortTrafficPolicy::hasTls, TrafficPolicy::getTls, TrafficPolicy.PortTrafficPolicy::getTls);
     Cluster.Builder c = Cluster.newBuilder()
         .setName(key.name())
         .setType(Cluster.DiscoveryType.EDS)
@@ -47,8 +57,11 @@ final class GrpcClusterBuilder {
             .setEdsConfig(GrpcListenerBuilder.ads())
             .setServiceName(key.name()))
         .setLbPolicy(lbPolicy(lb, key));
-    if (top.hasTls() || subsetPolicy.hasTls()) {
-      log.debug("{}: DestinationRule TLS settings are not applied to proxyless gRPC yet", key.name());
+    switch (tls.getMode()) {
+      case ISTIO_MUTUAL -> c.setTransportSocket(GrpcTls.upstream(subjectAltNames));
+      case SIMPLE, MUTUAL -> log.warn("{}: TLS mode {} is not supported for proxyless gRPC; sending plaintext",
+          key.name(), tls.getMode());
+      default -> { }
     }
     return Optional.of(c.build());
   }
@@ -57,22 +70,24 @@ final class GrpcClusterBuilder {
     return rule.getSubsetsList().stream().filter(s -> s.getName().equals(name)).findFirst();
   }
 
-  /** Subset policy over port-level policy over the rule's top-level policy, as upstream merges them. */
-  private static LoadBalancerSettings loadBalancer(TrafficPolicy top, TrafficPolicy subset, int port) {
-    if (subset.hasLoadBalancer()) {
-      return subset.getLoadBalancer();
-    }
-    for (TrafficPolicy.PortTrafficPolicy p : subset.getPortLevelSettingsList()) {
-      if (p.getPort().getNumber() == port && p.hasLoadBalancer()) {
-        return p.getLoadBalancer();
+  /**
+   * One setting as upstream merges traffic policies: the subset's (its port-level entry for the
+   * port, else its own) over the rule's (port-level, else top-level).
+   */
+  private static <T> T pick(TrafficPolicy top, TrafficPolicy subset, int port,
+      Predicate<TrafficPolicy> has, Predicate<TrafficPolicy.PortTrafficPolicy> portHas,
+      Function<TrafficPolicy, T> get, Function<TrafficPolicy.PortTrafficPolicy, T> portGet) {
+    for (TrafficPolicy policy : List.of(subset, top)) {
+      for (TrafficPolicy.PortTrafficPolicy p : policy.getPortLevelSettingsList()) {
+        if (p.getPort().getNumber() == port && portHas.test(p)) {
+          return portGet.apply(p);
+        }
+      }
+      if (has.test(policy)) {
+        return get.apply(policy);
       }
     }
-    for (TrafficPolicy.PortTrafficPolicy p : top.getPortLevelSettingsList()) {
-      if (p.getPort().getNumber() == port && p.hasLoadBalancer()) {
-        return p.getLoadBalancer();
-      }
-    }
-    return top.getLoadBalancer();
+    return get.apply(top);
   }
 
   private static Cluster.LbPolicy lbPolicy(LoadBalancerSettings lb, SubsetKey key) {

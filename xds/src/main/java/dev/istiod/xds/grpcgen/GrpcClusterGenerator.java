@@ -58,7 +58,8 @@ final class GrpcClusterGenerator implements XdsGenerator {
         log.debug("{}: no service port for cluster {}", proxy.id(), name);
       }
       Optional<DestinationRule> rule = svc.flatMap(s -> view.destinationRule(s.hostname()));
-      GrpcClusterBuilder.build(key.get(), rule).ifPresent(c -> out.add(XdsResource.of(name, c)));
+      List<String> sans = svc.map(view::subjectAltNames).orElse(List.of());
+      GrpcClusterBuilder.build(key.get(), rule, sans).ifPresent(c -> out.add(XdsResource.of(name, c)));
     }
     return new GenerationResult(out, Set.of(), false, "grpc cds " + out.size());
   }

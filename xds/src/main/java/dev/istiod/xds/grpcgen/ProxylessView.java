@@ -13,6 +13,8 @@ import dev.istiod.model.push.ResolvedDestinationRule;
 import dev.istiod.model.push.SidecarScope;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * What the proxyless generators read of one push for one client: the client's sidecar scope
@@ -54,6 +56,16 @@ record ProxylessView(Proxy proxy, PushContext push, SidecarScope scope) {
                 .anyMatch(h -> h.equals(hostname) || Hosts.subsetOf(hostname, h)))
             .toList())
         .orElse(List.of());
+  }
+
+  /**
+   * The identities a server of {@code service} may present: the service's declared SANs and the
+   * SPIFFE ids of its endpoints' service accounts.
+   */
+  List<String> subjectAltNames(Service service) {
+    Set<String> out = new TreeSet<>(service.subjectAltNames());
+    out.addAll(push.environment().endpointIndex().serviceAccounts(service.key()));
+    return List.copyOf(out);
   }
 
   List<Endpoint> endpoints(Service service) {

@@ -9,6 +9,7 @@ import dev.istiod.api.networking.v1alpha3.VirtualService;
 import dev.istiod.model.Config;
 import dev.istiod.model.Proxy;
 import dev.istiod.model.Service;
+import dev.istiod.model.push.VirtualServiceIndex;
 import dev.istiod.xds.core.EnvoyNames;
 import io.envoyproxy.envoy.config.route.v3.Route;
 import io.envoyproxy.envoy.config.route.v3.RouteAction;
@@ -39,9 +40,6 @@ import org.slf4j.LoggerFactory;
 final class GrpcRouteBuilder {
 
   private static final Logger log = LoggerFactory.getLogger(GrpcRouteBuilder.class);
-
-  /** The gateway name meaning "sidecars and proxyless clients", as in a VirtualService. */
-  static final String MESH_GATEWAY = "mesh";
 
   /**
    * What the builder needs to know besides the VirtualServices.
@@ -216,7 +214,7 @@ final class GrpcRouteBuilder {
       return true;
     }
     if (match.getGatewaysCount() > 0) {
-      return match.getGatewaysList().contains(MESH_GATEWAY);
+      return match.getGatewaysList().contains(VirtualServiceIndex.MESH_GATEWAY);
     }
     Map<String, String> labels = proxy.labels();
     boolean labelsMatch = match.getSourceLabelsMap().entrySet().stream()

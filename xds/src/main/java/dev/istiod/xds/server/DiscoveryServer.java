@@ -1,0 +1,388 @@
+package dev.istiod.xds.server;
+
+import dev.istiod.model.Environment;
+import dev.istiod.model.Proxy;
+import dev.istiod.model.PushContext;
+import dev.istiod.model.PushRequest;
+import dev.istiod.model.TriggerReason;
+import dev.istiod.xds.GenerationResult;
+import dev.istiod.xds.TypeUrls;
+import dev.istiod.xds.WatchedResource;
+import dev.istiod.xds.XdsGenerator;
+import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
+import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
+import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
+import io.grpc.BindableService;
+import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Pilot's ADS server: {@code envoy.service.discovery.v3.AggregatedDiscoveryService} with both
+ * {@code StreamAggregatedResources} (state of the world) and {@code DeltaAggregatedResources}.
+ *
+ * <p>Design note. Changes flow one way:
+ * {@link #configUpdate} → {@link Debouncer} (merges bursts; only one released push at a time) →
+ * on release, a full request rebuilds the {@link PushContext} while an endpoint-only request
+ * reuses the current one → every connection is enqueued in the {@link PushQueue} (at most one
+ * pending push per proxy, newer requests merge into it) → {@code PILOT_PUSH_THROTTLE} workers
+ * take proxies in FIFO order and start their push → the push runs on the connection's serial
+ * executor, generating types in {@link PushOrder} (CDS, EDS, LDS, RDS, ...) for the types the
+ * proxy watches and whose generator says it needs a push.
+ *
+ * <p>Concurrency: the current push context is an immutable snapshot behind an
+ * {@link AtomicReference}, read freely by generators on many threads. Each connection's state is
+ * confined to its own serial executor (see {@link Connection}), so requests and pushes on one
+ * stream never interleave while different streams run in parallel on a shared pool (virtual
+ * threads: generation is CPU work, sends never block because they follow gRPC flow control).
+ * The debouncer and the push queue each guard their few fields with one lock.
+ *
+ * <p>Invariants: a proxy is never sent a type it did not subscribe to; within a push, clusters
+ * precede endpoints and listeners precede routes; a push context is only replaced by a newer
+ * one; a slow proxy holds one in-flight push and one merged pending push, never more.
+ *
+ * <p>Lifecycle: construct, {@link #start()} the push workers, bind {@link #bindService()} on a
+ * gRPC server, and {@link #markReady()} once the config and service caches have synced. Streams
+ * opened before that are refused with {@code UNAVAILABLE}, as upstream does, so a proxy never
+ * receives config computed from half-loaded caches.
+ */
+public final class DiscoveryServer
+    implements AggregatedDiscoveryServiceGrpc.AsyncService, BindableService, AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(DiscoveryServer.class);
+  static final String NOT_READY = "server is not ready to serve discovery information";
+
+  private final Environment env;
+  private final Map<String, XdsGenerator> generators;
+  private final XdsServerOptions options;
+  private final XdsMetrics metrics;
+  private final Clock clock;
+  private final ScheduledExecutorService scheduler;
+  private final boolean ownsScheduler;
+  private final ExecutorService connectionPool = Executors.newVirtualThreadPerTaskExecutor();
+  private final PushVersions versions;
+  private final Debouncer debouncer;
+  private final PushQueue<Connection<?, ?>> queue = new PushQueue<>();
+  private final PushWorkers<Connection<?, ?>> workers;
+
+  private final ConcurrentHashMap<String, Connection<?, ?>> connections = new ConcurrentHashMap<>();
+  private final AtomicReference<PushContext> current = new AtomicReference<>();
+  private final Object rebuildLock = new Object();
+  private final AtomicLong connectionCounter = new AtomicLong();
+  private final AtomicLong fullPushes = new AtomicLong();
+  private final AtomicLong edsPushes = new AtomicLong();
+  private volatile boolean ready;
+
+  /**
+   * A server on the system clock, with its own debounce thread.
+   *
+   * @param generators one generator per type URL it serves
+   * @param registry where the {@code pilot_*} metrics are registered
+   */
+  public DiscoveryServer(Environment env, Map<String, XdsGenerator> generators, XdsServerOptions options,
+      PrometheusRegistry registry) {
+    this(env, generators, options, registry, Clock.systemUTC(), debounceThread(), true);
+  }
+
+  /** A server on the given clock and debounce scheduler (tests drive both); the caller owns the scheduler. */
+  public DiscoveryServer(Environment env, Map<String, XdsGenerator> generators, XdsServerOptions options,
+      PrometheusRegistry registry, Clock clock, ScheduledExecutorService scheduler) {
+    this(env, generators, options, registry, clock, scheduler, false);
+  }
+
+  private DiscoveryServer(Environment env, Map<String, XdsGenerator> generators, XdsServerOptions options,
+      PrometheusRegistry registry, Clock clock, ScheduledExecutorService scheduler, boolean ownsScheduler) {
+    this.env = Objects.requireNonNull(env, "env");
+    this.generators = Map.copyOf(generators);
+    this.options = Objects.requireNonNull(options, "options");
+    this.metrics = new XdsMetrics(Objects.requireNonNull(registry, "registry"));
+    this.clock = Objects.requireNonNull(clock, "clock");
+    this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+    this.ownsScheduler = ownsScheduler;
+    this.versions = new PushVersions(clock);
+    this.debouncer = new Debouncer(options, scheduler, clock, this::push, metrics);
+    this.workers = new PushWorkers<>(queue, item -> item.key().push(item.request(), item.context()),
+        options.pushWaitLimit(), metrics, clock);
+  }
+
+  private static ScheduledExecutorService debounceThread() {
+    return Executors.newSingleThreadScheduledExecutor(
+        Thread.ofPlatform().daemon().name("xds-debounce").factory());
+  }
+
+  /** Starts the push workers. */
+  public void start() {
+    workers.start(options.pushThrottle());
+  }
+
+  /**
+   * Accepts streams from now on. Builds the first push context if none was built yet; istiod
+   * calls this once its config and service caches have synced.
+   *
+   * @throws IllegalStateException if the first push context cannot be built
+   */
+  public void markReady() {
+    synchronized (rebuildLock) {
+      if (current.get() == null) {
+        rebuild(PushRequest.forced(TriggerReason.GLOBAL));
+      }
+    }
+    ready = true;
+  }
+
+  public boolean isReady() {
+    return ready;
+  }
+
+  /**
+   * What config sources (stores, registries) call on every change: the request is debounced,
+   * merged with others, and pushed to every proxy.
+   */
+  public void configUpdate(PushRequest request) {
+    metrics.inboundUpdate(!request.full());
+    debouncer.submit(request);
+  }
+
+  /**
+   * Pushes to every connected proxy now, without debouncing or rebuilding the push context (as
+   * upstream's {@code AdsPushAll}, behind {@code /debug/adsz?push=true}).
+   */
+  public void pushAll(PushRequest request) {
+    PushContext context = current.get();
+    if (context == null) {
+      context = rebuild(request);
+    }
+    countPush(request);
+    enqueueAll(request, context);
+  }
+
+  /** A debounced request was released: rebuild the snapshot if the request is full, then fan out. */
+  private void push(PushRequest request) {
+    PushContext context;
+    if (request.full()) {
+      try {
+        context = rebuild(request);
+      } catch (IllegalStateException e) {
+        return; // logged; proxies keep the config of the previous snapshot
+      }
+    } else {
+      context = current.get();
+      if (context == null) {
+        return; // nothing was ever pushed, so nobody holds endpoints to update
+      }
+    }
+    countPush(request);
+    enqueueAll(request, context);
+  }
+
+  private void countPush(PushRequest request) {
+    (request.full() ? fullPushes : edsPushes).incrementAndGet();
+  }
+
+  /**
+   * Builds and publishes a new snapshot. Serialized, so snapshots are published in the order their
+   * versions were taken and each one is built from its predecessor.
+   */
+  private PushContext rebuild(PushRequest request) {
+    synchronized (rebuildLock) {
+      String version = versions.next();
+      long t0 = System.nanoTime();
+      PushContext context;
+      try {
+        context = PushContext.build(env, version, current.get(), request);
+      } catch (RuntimeException e) {
+        log.error("XDS: failed to build push context {}; keeping the previous one", version, e);
+        metrics.internalError();
+        throw new IllegalStateException("failed to build push context " + version, e);
+      }
+      metrics.pushContextBuilt(Duration.ofNanos(System.nanoTime() - t0));
+      current.set(context);
+      log.debug("XDS: push context {} built in {} ms", version, (System.nanoTime() - t0) / 1_000_000);
+      return context;
+    }
+  }
+
+  private void enqueueAll(PushRequest request, PushContext context) {
+    var now = clock.instant();
+    for (Connection<?, ?> c : connections.values()) {
+      queue.enqueue(c, request, context, now);
+    }
+  }
+
+  @Override
+  public StreamObserver<DiscoveryRequest> streamAggregatedResources(
+      StreamObserver<DiscoveryResponse> responseObserver) {
+    if (!ready) {
+      return refuse(responseObserver);
+    }
+    var call = (ServerCallStreamObserver<DiscoveryResponse>) responseObserver;
+    return new SotwConnection(this, call, connectionPool, PeerAddress.current()).start();
+  }
+
+  @Override
+  public StreamObserver<DeltaDiscoveryRequest> deltaAggregatedResources(
+      StreamObserver<DeltaDiscoveryResponse> responseObserver) {
+    if (!ready) {
+      return refuse(responseObserver);
+    }
+    var call = (ServerCallStreamObserver<DeltaDiscoveryResponse>) responseObserver;
+    return new DeltaConnection(this, call, connectionPool, PeerAddress.current()).start();
+  }
+
+  private static <ReqT> StreamObserver<ReqT> refuse(StreamObserver<?> responseObserver) {
+    responseObserver.onError(Status.UNAVAILABLE.withDescription(NOT_READY).asRuntimeException());
+    return new StreamObserver<>() {
+      @Override
+      public void onNext(ReqT value) {}
+
+      @Override
+      public void onError(Throwable t) {}
+
+      @Override
+      public void onCompleted() {}
+    };
+  }
+
+  /** The ADS service, with the interceptor that records each stream's peer address. */
+  @Override
+  public ServerServiceDefinition bindService() {
+    return ServerInterceptors.intercept(AggregatedDiscoveryServiceGrpc.bindService(this), PeerAddress.INTERCEPTOR);
+  }
+
+  /** The current push context; null until the first one was built. */
+  public PushContext pushContext() {
+    return current.get();
+  }
+
+  /** Every connected stream, by connection id (for {@code /debug/adsz} and {@code /debug/syncz}). */
+  public List<XdsConnectionSnapshot> connections() {
+    List<XdsConnectionSnapshot> out = new ArrayList<>();
+    for (Connection<?, ?> c : connections.values()) {
+      XdsConnectionSnapshot s = c.snapshot();
+      if (s != null) {
+        out.add(s);
+      }
+    }
+    out.sort(Comparator.comparing(XdsConnectionSnapshot::connectionId));
+    return List.copyOf(out);
+  }
+
+  /**
+   * Generates, from the current push context, every type this server serves for one connected
+   * proxy: what {@code /debug/config_dump?proxyID=} shows. Types the proxy watches use its
+   * subscription; unwatched wildcard types are generated in full; unwatched named types (EDS,
+   * RDS) are skipped since there is nothing to name.
+   *
+   * @param proxyId a connection id, a proxy id ({@code pod.namespace}), or part of a connection id
+   * @return empty if no such proxy is connected or no push context exists yet
+   */
+  public Optional<ConfigDump> configDump(String proxyId) {
+    PushContext context = current.get();
+    Optional<XdsConnectionSnapshot> found = findConnection(proxyId);
+    if (context == null || found.isEmpty()) {
+      return Optional.empty();
+    }
+    XdsConnectionSnapshot s = found.get();
+    PushRequest request = PushRequest.forced(TriggerReason.DEBUG);
+    List<ConfigDump.TypedResources> types = new ArrayList<>();
+    for (String typeUrl : PushOrder.sort(generators.keySet())) {
+      WatchedResource watched = s.watched().stream().filter(w -> w.typeUrl().equals(typeUrl)).findFirst()
+          .map(w -> new WatchedResource(typeUrl, w.wildcard(), Set.copyOf(w.resourceNames())))
+          .orElse(TypeUrls.isWildcardType(typeUrl) ? new WatchedResource(typeUrl, true, Set.of()) : null);
+      if (watched == null) {
+        continue;
+      }
+      try {
+        GenerationResult r = generators.get(typeUrl).generate(s.proxy(), context, watched, request);
+        if (r != null) {
+          types.add(new ConfigDump.TypedResources(typeUrl, r.resources()));
+        }
+      } catch (RuntimeException e) {
+        log.warn("config_dump: generating {} for {} failed", TypeUrls.shortName(typeUrl), proxyId, e);
+      }
+    }
+    return Optional.of(new ConfigDump(s.connectionId(), s.proxy(), context.version(), types));
+  }
+
+  private Optional<XdsConnectionSnapshot> findConnection(String proxyId) {
+    List<XdsConnectionSnapshot> all = connections();
+    Comparator<XdsConnectionSnapshot> newest = Comparator.comparing(XdsConnectionSnapshot::connectedAt);
+    return all.stream().filter(s -> s.connectionId().equals(proxyId)).findFirst()
+        .or(() -> all.stream().filter(s -> s.proxy().id().equals(proxyId)).max(newest))
+        .or(() -> all.stream().filter(s -> s.connectionId().contains(proxyId)).max(newest));
+  }
+
+  /** Counters and queue depth of the push pipeline. */
+  public PushStats pushStats() {
+    return new PushStats(fullPushes.get(), edsPushes.get(), connections.size(), queue.pending(),
+        queue.processing(), isIdle());
+  }
+
+  /** True when nothing is being debounced, queued or pushed (tests wait for this). */
+  public boolean isIdle() {
+    return debouncer.isIdle() && queue.isIdle();
+  }
+
+  /** Stops the push workers and ends every stream with {@code UNAVAILABLE}. */
+  @Override
+  public void close() {
+    ready = false;
+    workers.close();
+    Status shutdown = Status.UNAVAILABLE.withDescription("server is shutting down");
+    connections.values().forEach(c -> c.terminate(shutdown));
+    if (ownsScheduler) {
+      scheduler.shutdownNow();
+    }
+    connectionPool.shutdown();
+  }
+
+  // ---- for connections ----
+
+  XdsGenerator generator(String typeUrl) {
+    return generators.get(typeUrl);
+  }
+
+  XdsMetrics metrics() {
+    return metrics;
+  }
+
+  Clock clock() {
+    return clock;
+  }
+
+  String nextConnectionId(Proxy proxy) {
+    return proxy.id() + "-" + connectionCounter.incrementAndGet();
+  }
+
+  void register(Connection<?, ?> connection) {
+    connections.put(connection.id(), connection);
+    metrics.connected(connection.proxy().metadata().istioVersion());
+  }
+
+  void unregister(Connection<?, ?> connection) {
+    if (connections.remove(connection.id(), connection)) {
+      metrics.disconnected(connection.proxy().metadata().istioVersion());
+    }
+  }
+}

@@ -1,0 +1,138 @@
+package dev.istiod.xds.core.endpoint;
+
+import com.google.protobuf.Struct;
+import com.google.protobuf.UInt32Value;
+import com.google.protobuf.Value;
+import dev.istiod.api.networking.v1alpha3.Subset;
+import dev.istiod.model.Endpoint;
+import dev.istiod.model.Locality;
+import dev.istiod.model.Service;
+import dev.istiod.model.ServicePort;
+import dev.istiod.xds.core.Addresses;
+import dev.istiod.xds.core.EnvoyNames;
+import dev.istiod.xds.core.ProxyInputs;
+import io.envoyproxy.envoy.config.core.v3.HealthStatus;
+import io.envoyproxy.envoy.config.core.v3.Metadata;
+import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
+import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
+import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * Endpoints of a service port (optionally one DestinationRule subset) as Envoy load assignments:
+ * grouped by locality in a stable order, each locality weighted by the sum of its endpoints'
+ * weights. Used for EDS and for the inline {@code load_assignment} of DNS clusters.
+ */
+public final class EndpointBuilder {
+  /** Endpoint metadata Envoy matches {@code transport_socket_matches} against. */
+  static final String TRANSPORT_SOCKET_MATCH = "envoy.transport_socket_match";
+
+  private EndpointBuilder() {}
+
+  /**
+   * The assignment for a cluster name a proxy subscribed to. Clusters of services the proxy does
+   * not see, of unknown ports or subsets, or without endpoints get an empty assignment, which
+   * Envoy accepts (and which keeps a warming cluster from waiting forever).
+   */
+  public static ClusterLoadAssignment forCluster(ProxyInputs in, String clusterName) {
+    return resolve(in, clusterName)
+        .map(t -> loadAssignment(clusterName, localityEndpoints(in, t.service(), t.port(), t.subsetLabels())))
+        .orElseGet(() -> ClusterLoadAssignment.newBuilder().setClusterName(clusterName).build());
+  }
+
+  /** What an outbound cluster name stands for in the proxy's scope. */
+  public record Target(Service service, ServicePort port, Map<String, String> subsetLabels) {}
+
+  public static Optional<Target> resolve(ProxyInputs in, String clusterName) {
+    Optional<EnvoyNames.SubsetKey> key = EnvoyNames.parseCluster(clusterName);
+    if (key.isEmpty() || key.get().direction() != EnvoyNames.Direction.OUTBOUND) {
+      return Optional.empty();
+    }
+    EnvoyNames.SubsetKey k = key.get();
+    Optional<Service> service = in.scope().service(k.host());
+    Optional<ServicePort> port = service.flatMap(s -> s.port(k.port()));
+    if (port.isEmpty()) {
+      return Optional.empty();
+    }
+    Map<String, String> labels = Map.of();
+    if (!k.subset().isEmpty()) {
+      Optional<Subset> subset = in.scope().destinationRule(in.proxy(), k.host())
+          .flatMap(dr -> dr.subset(k.subset()));
+      if (subset.isEmpty()) {
+        return Optional.empty();
+      }
+      labels = subset.get().getLabelsMap();
+    }
+    return Optional.of(new Target(service.get(), port.get(), labels));
+  }
+
+  public static ClusterLoadAssignment loadAssignment(String clusterName, List<LocalityLbEndpoints> endpoints) {
+    return ClusterLoadAssignment.newBuilder().setClusterName(clusterName).addAllEndpoints(endpoints).build();
+  }
+
+  /**
+   * Healthy endpoints of {@code service} serving {@code port} whose labels include
+   * {@code subsetLabels}, grouped by locality. Unhealthy, draining and terminating endpoints are
+   * left out, as upstream does for services that do not ask for unready endpoints.
+   */
+  public static List<LocalityLbEndpoints> localityEndpoints(ProxyInputs in, Service service, ServicePort port,
+      Map<String, String> subsetLabels) {
+    Map<String, LocalityGroup> byLocality = new TreeMap<>();
+    for (Endpoint e : in.push().endpoints(service.key())) {
+      if (!e.servicePortName().equals(port.name()) || e.health() != Endpoint.Health.HEALTHY
+          || !e.labels().entrySet().containsAll(subsetLabels.entrySet())) {
+        continue;
+      }
+      byLocality.computeIfAbsent(label(e.locality()), k -> new LocalityGroup(e.locality())).add(lbEndpoint(e));
+    }
+    List<LocalityLbEndpoints> out = new ArrayList<>();
+    byLocality.values().forEach(g -> out.add(g.build()));
+    return out;
+  }
+
+  private static String label(Locality l) {
+    return l.isEmpty() ? "" : l.toString();
+  }
+
+  private static LbEndpoint lbEndpoint(Endpoint e) {
+    LbEndpoint.Builder b = LbEndpoint.newBuilder()
+        .setHealthStatus(HealthStatus.HEALTHY)
+        .setLoadBalancingWeight(UInt32Value.of(e.weight() > 0 ? e.weight() : 1));
+    b.getEndpointBuilder().setAddress(Addresses.socket(e.address(), e.port()));
+    if (e.tlsMode() == Endpoint.TlsMode.ISTIO) {
+      b.setMetadata(Metadata.newBuilder().putFilterMetadata(TRANSPORT_SOCKET_MATCH,
+          Struct.newBuilder().putFields("tlsMode", Value.newBuilder().setStringValue("istio").build()).build()));
+    }
+    return b.build();
+  }
+
+  /** Endpoints of one locality while grouping. */
+  private static final class LocalityGroup {
+    private final Locality locality;
+    private final List<LbEndpoint> endpoints = new ArrayList<>();
+    private long weight;
+
+    LocalityGroup(Locality locality) {
+      this.locality = locality;
+    }
+
+    void add(LbEndpoint e) {
+      endpoints.add(e);
+      weight = Math.min(0xFFFFFFFFL, weight + Integer.toUnsignedLong(e.getLoadBalancingWeight().getValue()));
+    }
+
+    LocalityLbEndpoints build() {
+      LocalityLbEndpoints.Builder b = LocalityLbEndpoints.newBuilder()
+          .addAllLbEndpoints(endpoints)
+          .setLoadBalancingWeight(UInt32Value.of((int) weight));
+      if (!locality.isEmpty()) {
+        b.getLocalityBuilder().setRegion(locality.region()).setZone(locality.zone()).setSubZone(locality.subzone());
+      }
+      return b.build();
+    }
+  }
+}

@@ -1,0 +1,262 @@
+package dev.istiod.xds.core.listener;
+
+import com.google.protobuf.BoolValue;
+import com.google.protobuf.UInt32Value;
+import dev.istiod.api.networking.v1alpha3.CaptureMode;
+import dev.istiod.api.networking.v1alpha3.IstioIngressListener;
+import dev.istiod.model.Protocol;
+import dev.istiod.model.ServiceTarget;
+import dev.istiod.xds.core.Addresses;
+import dev.istiod.xds.core.EnvoyNames;
+import dev.istiod.xds.core.ListenerClass;
+import dev.istiod.xds.core.ProxyInputs;
+import dev.istiod.xds.core.filter.Filters;
+import dev.istiod.xds.core.listener.OutboundListeners.ListenerProtocol;
+import dev.istiod.xds.core.route.DefaultRoutes;
+import io.envoyproxy.envoy.config.core.v3.TrafficDirection;
+import io.envoyproxy.envoy.config.listener.v3.Filter;
+import io.envoyproxy.envoy.config.listener.v3.FilterChain;
+import io.envoyproxy.envoy.config.listener.v3.FilterChainMatch;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.config.listener.v3.ListenerFilter;
+import io.envoyproxy.envoy.config.listener.v3.ListenerFilterChainMatchPredicate;
+import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.config.route.v3.VirtualHost;
+import io.envoyproxy.envoy.type.v3.Int32Range;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * A sidecar's inbound side, as upstream's {@code buildInboundListeners}: {@code virtualInbound}
+ * (where iptables sends inbound connections) with one filter chain per workload port matched by
+ * destination port, HTTP ports terminated by a connection manager with an inline route to
+ * {@code inbound|<port>||}, other ports proxied as TCP, and passthrough chains for undeclared
+ * ports. Sidecar ingress listeners with {@code captureMode: NONE} (or a proxy without capture)
+ * become real listeners on {@code bind:port} instead.
+ *
+ * <p>Chains are plaintext: mTLS (PeerAuthentication, PERMISSIVE by default upstream) arrives with
+ * the CA issue, whose certificates the TLS chains need.
+ */
+public final class InboundListeners {
+  /**
+   * One workload port to build chains for.
+   *
+   * @param servicePort the service's port number (names the vhost); may differ from the target port
+   * @param hostname the service it belongs to, for the tracing operation; empty for passthrough
+   */
+  private record ChainConfig(Protocol protocol, int servicePort, int targetPort, String cluster, String bind, boolean bindToPort,
+      boolean passthrough, String hostname) {
+
+    String name(ListenerProtocol protocol) {
+      if (passthrough) {
+        return protocol == ListenerProtocol.HTTP ? EnvoyNames.VIRTUAL_INBOUND_CATCH_ALL_HTTP_CHAIN
+            : EnvoyNames.VIRTUAL_INBOUND_LISTENER;
+      }
+      return EnvoyNames.listener(bind, targetPort);
+    }
+
+    String httpStatPrefix() {
+      return passthrough ? EnvoyNames.delimitedStatPrefix(cluster) : EnvoyNames.inboundHttpStatPrefix(bind, targetPort);
+    }
+  }
+
+  /** Filter chain match choices for plaintext traffic of a listener protocol. */
+  private record MatchOption(ListenerProtocol protocol, List<String> applicationProtocols) {}
+
+  private final ProxyInputs in;
+
+  public InboundListeners(ProxyInputs in) {
+    this.in = in;
+  }
+
+  public List<Listener> build() {
+    List<Listener> out = new ArrayList<>();
+    List<FilterChain> virtualChains = new ArrayList<>();
+    for (ChainConfig cc : chainConfigs()) {
+      List<FilterChain> chains = chains(cc);
+      if (cc.bindToPort()) {
+        out.add(listener(cc.name(ListenerProtocol.TCP), cc.bind(), cc.targetPort(), true, chains));
+      } else {
+        virtualChains.addAll(chains);
+      }
+    }
+    if (!in.interceptionNone()) {
+      List<FilterChain> all = new ArrayList<>(passthroughChains());
+      all.addAll(virtualChains);
+      out.add(0, listener(EnvoyNames.VIRTUAL_INBOUND_LISTENER, in.wildcardAddress(),
+          in.mesh().getProxyInboundListenPort(), false, all));
+    }
+    return out;
+  }
+
+  private List<ChainConfig> chainConfigs() {
+    Map<Integer, ChainConfig> byPort = new TreeMap<>();
+    if (in.scope().ingressListeners().isEmpty()) {
+      if (in.interceptionNone()) {
+        return List.of(); // ports would collide with the application's; declare them in a Sidecar
+      }
+      for (ServiceTarget t : in.serviceTargets()) {
+        int target = t.targetPort() > 0 ? t.targetPort() : t.port().effectiveTargetPort();
+        byPort.putIfAbsent(target, new ChainConfig(t.port().protocol(), t.port().port(), target, EnvoyNames.inboundCluster(target),
+            in.wildcardAddress(), false, false, t.service().hostname()));
+      }
+    } else {
+      for (IstioIngressListener l : in.scope().ingressListeners()) {
+        int number = l.getPort().getNumber();
+        boolean bindToPort = l.getCaptureMode() == CaptureMode.DEFAULT ? in.interceptionNone()
+            : l.getCaptureMode() == CaptureMode.NONE;
+        String bind = l.getBind().isEmpty() ? in.wildcardAddress() : l.getBind();
+        byPort.putIfAbsent(number, new ChainConfig(Protocol.parse(l.getPort().getProtocol()), number, number, EnvoyNames.inboundCluster(number), bind, bindToPort,
+            false, in.scope().name() + "." + in.scope().namespace()));
+      }
+    }
+    return List.copyOf(byPort.values());
+  }
+
+  private List<FilterChain> chains(ChainConfig cc) {
+    List<FilterChain> out = new ArrayList<>();
+    for (MatchOption opt : matchOptions(cc.protocol())) {
+      FilterChainMatch.Builder match = FilterChainMatch.newBuilder()
+          .setTransportProtocol(Filters.RAW_BUFFER)
+          .addAllApplicationProtocols(opt.applicationProtocols());
+      if (cc.targetPort() > 0) {
+        match.setDestinationPort(UInt32Value.of(cc.targetPort()));
+      }
+      out.add(FilterChain.newBuilder()
+          .setName(cc.name(opt.protocol()))
+          .setFilterChainMatch(match)
+          .addAllFilters(opt.protocol() == ListenerProtocol.HTTP ? httpFilters(cc) : tcpFilters(cc))
+          .build());
+    }
+    return out;
+  }
+
+  /** Ports of unknown protocol get an HTTP chain for what the inspector detects as HTTP, and TCP for the rest. */
+  private static List<MatchOption> matchOptions(Protocol p) {
+    ListenerProtocol lp = OutboundListeners.listenerProtocol(p);
+    if (lp == ListenerProtocol.HTTP) {
+      return List.of(new MatchOption(ListenerProtocol.HTTP, List.of()));
+    }
+    if (lp == ListenerProtocol.AUTO) {
+      return List.of(new MatchOption(ListenerProtocol.HTTP, Filters.PLAINTEXT_HTTP_ALPNS),
+          new MatchOption(ListenerProtocol.TCP, List.of()));
+    }
+    return List.of(new MatchOption(ListenerProtocol.TCP, List.of()));
+  }
+
+  private List<Filter> httpFilters(ChainConfig cc) {
+    int port = cc.servicePort();
+    RouteConfiguration routes = RouteConfiguration.newBuilder()
+        .setName(cc.cluster())
+        .addVirtualHosts(VirtualHost.newBuilder()
+            .setName(EnvoyNames.inboundVirtualHost(port))
+            .addDomains("*")
+            .addRoutes(DefaultRoutes.inbound(cc.cluster(), cc.hostname(), port, cc.protocol())))
+        .setValidateClusters(BoolValue.of(false))
+        .build();
+    List<Filter> out = new ArrayList<>();
+    if (in.metadataExchange()) {
+      out.add(Filters.listenerMetadataExchange());
+    }
+    out.add(Filters.httpConnectionManager(HttpConnectionManagers.build(in, new HttpConnectionManagers.Options(
+        ListenerClass.SIDECAR_INBOUND, cc.protocol(), cc.httpStatPrefix(), null, routes))));
+    return out;
+  }
+
+  private List<Filter> tcpFilters(ChainConfig cc) {
+    List<Filter> out = new ArrayList<>();
+    if (in.metadataExchange()) {
+      out.add(Filters.listenerMetadataExchange());
+    }
+    out.add(Filters.tcpProxy(cc.cluster(), cc.cluster()));
+    return out;
+  }
+
+  /** Black-holes traffic addressed to the inbound port itself, then passes undeclared ports through. */
+  private List<FilterChain> passthroughChains() {
+    List<FilterChain> out = new ArrayList<>();
+    List<Filter> blackhole = new ArrayList<>();
+    if (in.metadataExchange()) {
+      blackhole.add(Filters.listenerMetadataExchange());
+    }
+    blackhole.add(Filters.tcpProxy(EnvoyNames.BLACK_HOLE_CLUSTER, EnvoyNames.BLACK_HOLE_CLUSTER));
+    out.add(FilterChain.newBuilder()
+        .setName(EnvoyNames.VIRTUAL_INBOUND_BLACKHOLE_CHAIN)
+        .setFilterChainMatch(FilterChainMatch.newBuilder()
+            .setDestinationPort(UInt32Value.of(in.mesh().getProxyInboundListenPort())))
+        .addAllFilters(blackhole)
+        .build());
+    // Undeclared ports: sniffed as HTTP or TCP, port 0 (so tracing shows ":0/*", as upstream).
+    out.addAll(chains(new ChainConfig(Protocol.UNSUPPORTED, 0, 0, EnvoyNames.INBOUND_PASSTHROUGH_CLUSTER, "", false,
+        true, "")));
+    return out;
+  }
+
+  private Listener listener(String name, String address, int port, boolean bindToPort, List<FilterChain> chains) {
+    Listener.Builder l = Listener.newBuilder()
+        .setName(name)
+        .setAddress(Addresses.socket(address, port))
+        .setTrafficDirection(TrafficDirection.INBOUND)
+        .setContinueOnListenerFiltersTimeout(true)
+        .addAllFilterChains(chains);
+    if (!bindToPort && in.tproxy()) {
+      l.setTransparent(BoolValue.of(true));
+    }
+    l.addAllListenerFilters(listenerFilters(chains, bindToPort));
+    l.setListenerFiltersTimeout(in.mesh().getProtocolDetectionTimeout());
+    return l.build();
+  }
+
+  /**
+   * Original destination (virtual listeners), then the HTTP inspector, enabled only on the
+   * destination ports whose chains match on detected HTTP, as upstream's
+   * {@code populateListenerFilters}.
+   */
+  private List<ListenerFilter> listenerFilters(List<FilterChain> chains, boolean bindToPort) {
+    List<ListenerFilter> out = new ArrayList<>();
+    if (!bindToPort) {
+      out.add(Filters.originalDst());
+      if (in.tproxy()) {
+        out.add(Filters.originalSrc());
+      }
+    }
+    Map<Integer, Boolean> needsHttp = new TreeMap<>();
+    for (FilterChain c : chains) {
+      int port = c.getFilterChainMatch().hasDestinationPort() ? c.getFilterChainMatch().getDestinationPort().getValue() : 0;
+      boolean http = c.getFilterChainMatch().getApplicationProtocolsList().stream()
+          .anyMatch(a -> a.equals("http/1.1") || a.equals("h2c"));
+      needsHttp.merge(port, http, Boolean::logicalOr);
+    }
+    if (!needsHttp.containsValue(true)) {
+      return out;
+    }
+    TreeSet<Integer> disabled = new TreeSet<>();
+    needsHttp.forEach((port, http) -> {
+      if (!http) {
+        disabled.add(port);
+      }
+    });
+    ListenerFilter.Builder inspector = Filters.httpInspector().toBuilder();
+    if (!disabled.isEmpty()) {
+      inspector.setFilterDisabled(excludePorts(List.copyOf(disabled)));
+    }
+    out.add(inspector.build());
+    return out;
+  }
+
+  private static ListenerFilterChainMatchPredicate excludePorts(List<Integer> ports) {
+    List<ListenerFilterChainMatchPredicate> ranges = new ArrayList<>();
+    for (int p : ports) {
+      ranges.add(ListenerFilterChainMatchPredicate.newBuilder()
+          .setDestinationPortRange(Int32Range.newBuilder().setStart(p).setEnd(p + 1)).build());
+    }
+    if (ranges.size() == 1) {
+      return ranges.get(0);
+    }
+    return ListenerFilterChainMatchPredicate.newBuilder()
+        .setOrMatch(ListenerFilterChainMatchPredicate.MatchSet.newBuilder().addAllRules(ranges)).build();
+  }
+}

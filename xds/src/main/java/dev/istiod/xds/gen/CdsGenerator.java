@@ -1,0 +1,64 @@
+package dev.istiod.xds.gen;
+
+import dev.istiod.model.Proxy;
+import dev.istiod.model.PushContext;
+import dev.istiod.model.PushRequest;
+import dev.istiod.model.Service;
+import dev.istiod.xds.GenerationResult;
+import dev.istiod.xds.TypeUrls;
+import dev.istiod.xds.WatchedResource;
+import dev.istiod.xds.XdsGenerator;
+import dev.istiod.xds.XdsResource;
+import dev.istiod.xds.core.ProxyInputs;
+import dev.istiod.xds.core.cluster.ClusterBuilder;
+import dev.istiod.xds.core.cluster.InboundClusters;
+import dev.istiod.xds.core.cluster.SpecialClusters;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * CDS: the outbound clusters of every service in the proxy's sidecar scope (and their subsets),
+ * the black hole and passthrough clusters, and for sidecars the inbound clusters of the proxy's
+ * own workload ports. Gateways (issue 3) get the outbound clusters and the black hole only.
+ */
+final class CdsGenerator implements XdsGenerator {
+  @Override
+  public String typeUrl() {
+    return TypeUrls.CLUSTER;
+  }
+
+  @Override
+  public boolean needsPush(Proxy proxy, PushRequest request) {
+    return PushFilters.fullPushAffects(proxy, request, PushFilters.cdsIgnored(proxy));
+  }
+
+  @Override
+  public GenerationResult generate(Proxy proxy, PushContext push, WatchedResource watched, PushRequest request) {
+    ProxyInputs in = ProxyInputs.of(proxy, push);
+    List<Cluster> clusters = new ArrayList<>();
+    ClusterBuilder outbound = new ClusterBuilder(in);
+    for (Service s : in.scope().services()) {
+      clusters.addAll(outbound.outbound(s));
+    }
+    SpecialClusters special = new SpecialClusters(in);
+    clusters.add(special.blackHole());
+    if (proxy.isSidecar()) {
+      clusters.add(special.passthrough());
+      clusters.addAll(new InboundClusters(in).build());
+      clusters.add(special.inboundPassthrough());
+    }
+    // Conflicting service definitions can yield one name twice; the first wins, as upstream.
+    Map<String, Cluster> byName = new LinkedHashMap<>();
+    clusters.forEach(c -> byName.putIfAbsent(c.getName(), c));
+    List<XdsResource> out = new ArrayList<>();
+    for (Cluster c : byName.values()) {
+      if (watched.wildcard() || watched.resourceNames().contains(c.getName())) {
+        out.add(XdsResource.of(c.getName(), c));
+      }
+    }
+    return new GenerationResult(out, java.util.Set.of(), false, out.size() + " clusters");
+  }
+}

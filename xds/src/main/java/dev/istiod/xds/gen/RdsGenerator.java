@@ -1,0 +1,43 @@
+package dev.istiod.xds.gen;
+
+import dev.istiod.model.Proxy;
+import dev.istiod.model.PushContext;
+import dev.istiod.model.PushRequest;
+import dev.istiod.xds.GenerationResult;
+import dev.istiod.xds.TypeUrls;
+import dev.istiod.xds.WatchedResource;
+import dev.istiod.xds.XdsGenerator;
+import dev.istiod.xds.XdsResource;
+import dev.istiod.xds.core.ProxyInputs;
+import dev.istiod.xds.core.route.OutboundRoutes;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * RDS: one route configuration per subscribed name; sidecar names are listener ports
+ * ({@code "80"}). Unknown names get an empty configuration, as upstream, so Envoy's listener
+ * warming completes. Gateway route configurations arrive with issue 3.
+ */
+final class RdsGenerator implements XdsGenerator {
+  @Override
+  public String typeUrl() {
+    return TypeUrls.ROUTE;
+  }
+
+  @Override
+  public boolean needsPush(Proxy proxy, PushRequest request) {
+    return PushFilters.fullPushAffects(proxy, request, PushFilters.rdsIgnored(proxy));
+  }
+
+  @Override
+  public GenerationResult generate(Proxy proxy, PushContext push, WatchedResource watched, PushRequest request) {
+    OutboundRoutes routes = new OutboundRoutes(ProxyInputs.of(proxy, push));
+    List<XdsResource> out = new ArrayList<>();
+    for (String name : new TreeSet<>(watched.resourceNames())) {
+      out.add(XdsResource.of(name, routes.build(name)));
+    }
+    return new GenerationResult(out, Set.of(), false, out.size() + " route configurations");
+  }
+}

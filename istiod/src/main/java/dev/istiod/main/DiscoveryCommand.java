@@ -67,28 +67,47 @@ final class DiscoveryCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    IstiodOptions options = new IstiodOptions(
+    IstiodOptions options;
+    try {
+      options = options();
+    } catch (IllegalArgumentException e) {
+      System.err.println("Error: " + e.getMessage());
+      return 2;
+    }
+    Istiod istiod;
+    try {
+      istiod = Istiod.start(options);
+    } catch (Exception e) {
+      // A clear one-line reason beats a stack trace for the usual causes (port in use, bad
+      // mesh config, missing config directory); the trace is still logged at debug level.
+      org.slf4j.LoggerFactory.getLogger("istiod").error("failed to start: {}", e.getMessage());
+      org.slf4j.LoggerFactory.getLogger("istiod").debug("start-up failure", e);
+      return 1;
+    }
+    Runtime.getRuntime().addShutdownHook(new Thread(istiod::close, "istiod-shutdown"));
+    istiod.awaitTermination();
+    return 0;
+  }
+
+  private IstiodOptions options() {
+    return new IstiodOptions(
         Addresses.parse("--grpcAddr", grpcAddr),
         Addresses.parse("--httpAddr", httpAddr),
         Addresses.parse("--monitoringAddr", monitoringAddr),
         configDir.isBlank() ? null : java.nio.file.Path.of(configDir),
         java.nio.file.Path.of(meshConfig),
         domain,
-        keepaliveMaxServerConnectionAge.isBlank() ? null : parseDuration("--keepaliveMaxServerConnectionAge", keepaliveMaxServerConnectionAge),
+        keepaliveMaxServerConnectionAge.isBlank() ? null
+            : parseDuration("--keepaliveMaxServerConnectionAge", keepaliveMaxServerConnectionAge),
         clusterId,
         Features.fromEnvironment(System.getenv()));
-    Istiod istiod = Istiod.start(options);
-    Runtime.getRuntime().addShutdownHook(new Thread(istiod::close, "istiod-shutdown"));
-    istiod.awaitTermination();
-    return 0;
   }
 
   private static Duration parseDuration(String flag, String value) {
     try {
       return dev.istiod.model.GoDuration.parse(value);
     } catch (IllegalArgumentException e) {
-      throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(new DiscoveryCommand()),
-          "invalid value for " + flag + ": " + e.getMessage());
+      throw new IllegalArgumentException("invalid value for " + flag + ": " + e.getMessage(), e);
     }
   }
 }

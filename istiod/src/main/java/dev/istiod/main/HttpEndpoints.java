@@ -62,7 +62,11 @@ final class HttpEndpoints implements AutoCloseable {
   }
 
   static HttpEndpoints bind(InetSocketAddress address, String name) throws IOException {
-    return new HttpEndpoints(HttpServer.create(address, 64), name);
+    try {
+      return new HttpEndpoints(HttpServer.create(address, 64), name);
+    } catch (IOException e) {
+      throw new IOException("cannot listen on " + address + " (" + name + "): " + e.getMessage(), e);
+    }
   }
 
   /** Registers an exact path. Call before {@link #start()}. */

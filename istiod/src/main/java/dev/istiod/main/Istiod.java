@@ -183,10 +183,14 @@ final class Istiod implements AutoCloseable {
     Features f = options.features();
     GrpcServerOptions grpcOptions = new GrpcServerOptions(f.maxConcurrentStreams(), f.maxRecvMsgSize(),
         f.keepaliveInterval(), f.keepaliveTimeout(), options.keepaliveMaxServerConnectionAge(), Duration.ofSeconds(10));
-    grpcServer = grpcOptions.applyTo(NettyServerBuilder.forAddress(options.grpcAddr()))
-        .addService(discovery)
-        .build()
-        .start();
+    Server server = grpcOptions.applyTo(NettyServerBuilder.forAddress(options.grpcAddr()))
+        .addService(discovery.bindService())
+        .build();
+    try {
+      grpcServer = server.start();
+    } catch (IOException e) {
+      throw new IOException("cannot listen on " + options.grpcAddr() + " (--grpcAddr): " + e.getMessage(), e);
+    }
   }
 
   private void startHttp() throws IOException {
@@ -250,6 +254,19 @@ final class Istiod implements AutoCloseable {
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("invalid mesh config " + file + ": " + e.getMessage(), e);
     }
+  }
+
+  /** The bound xDS port (useful when started on port 0); -1 when disabled. */
+  int grpcPort() {
+    return grpcServer == null ? -1 : grpcServer.getPort();
+  }
+
+  java.net.InetSocketAddress httpAddress() {
+    return httpServer == null ? null : httpServer.address();
+  }
+
+  java.net.InetSocketAddress monitoringAddress() {
+    return monitoringServer == null ? null : monitoringServer.address();
   }
 
   void awaitTermination() throws InterruptedException {

@@ -3,20 +3,6 @@ package dev.istiod.xds.grpcgen;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.istiod.api.networking.v1alpha3.Destination;
-import dev.istiod.api.networking.v1alpha3.DestinationRule;
-import dev.istiod.api.networking.v1alpha3.HTTPMatchRequest;
-import dev.istiod.api.networking.v1alpha3.HTTPRoute;
-import dev.istiod.api.networking.v1alpha3.HTTPRouteDestination;
-import dev.istiod.api.networking.v1alpha3.ServiceEntry;
-import dev.istiod.api.networking.v1alpha3.ServicePort;
-import dev.istiod.api.networking.v1alpha3.StringMatch;
-import dev.istiod.api.networking.v1alpha3.Subset;
-import dev.istiod.api.networking.v1alpha3.VirtualService;
-import dev.istiod.api.networking.v1alpha3.WorkloadEntry;
-import dev.istiod.model.Config;
-import dev.istiod.model.ConfigMeta;
-import dev.istiod.model.Kind;
 import dev.istiod.xds.TypeUrls;
 import dev.istiod.xds.server.XdsConnectionSnapshot;
 import io.grpc.Grpc;
@@ -60,16 +46,44 @@ class GrpcXdsClientTest {
     v1 = EchoBackend.start("v1");
     v2 = EchoBackend.start("v2");
     istiod = IstiodUnderTest.start();
-    istiod.apply(serviceEntry(v1.port(), v2.port()));
-    istiod.apply(config(Kind.DESTINATION_RULE, "echo", DestinationRule.newBuilder().setHost(HOST)
-        .addSubsets(Subset.newBuilder().setName("v1").putLabels("version", "v1"))
-        .addSubsets(Subset.newBuilder().setName("v2").putLabels("version", "v2"))
-        .build()));
-    istiod.apply(virtualService(
-        HTTPRoute.newBuilder().setName("jason")
-            .addMatch(HTTPMatchRequest.newBuilder().putHeaders("x-user", StringMatch.newBuilder().setExact("jason").build()))
-            .addRoute(to("v2")).build(),
-        HTTPRoute.newBuilder().setName("rest").addRoute(to("v1")).build()));
+    istiod.apply("""
+        apiVersion: networking.istio.io/v1
+        kind: ServiceEntry
+        metadata: {name: echo, namespace: default}
+        spec:
+          hosts: [echo.default.svc.cluster.local]
+          location: MESH_INTERNAL
+          resolution: STATIC
+          ports:
+          - {number: 7070, name: grpc, protocol: GRPC}
+          endpoints:
+          - {address: 127.0.0.1, ports: {grpc: %d}, labels: {version: v1}}
+          - {address: 127.0.0.1, ports: {grpc: %d}, labels: {version: v2}}
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: DestinationRule
+        metadata: {name: echo, namespace: default}
+        spec:
+          host: echo
+          subsets:
+          - {name: v1, labels: {version: v1}}
+          - {name: v2, labels: {version: v2}}
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata: {name: echo, namespace: default}
+        spec:
+          hosts: [echo]
+          http:
+          - name: jason
+            match:
+            - headers: {x-user: {exact: jason}}
+            route:
+            - destination: {host: echo, subset: v2}
+          - name: rest
+            route:
+            - destination: {host: echo, subset: v1}
+        """.formatted(v1.port(), v2.port()));
 
     // A scheme of our own, so this test's bootstrap never meets the JVM-wide default one.
     String scheme = "xds-grpcgen-" + SCHEMES.incrementAndGet();
@@ -101,7 +115,17 @@ class GrpcXdsClientTest {
     assertThat(calls(Map.of(), 10)).containsOnly("v1");
     assertThat(calls(JASON, 10)).containsOnly("v2");
 
-    istiod.apply(virtualService(HTTPRoute.newBuilder().setName("all").addRoute(to("v2")).build()));
+    istiod.apply("""
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata: {name: echo, namespace: default}
+        spec:
+          hosts: [echo]
+          http:
+          - name: all
+            route:
+            - destination: {host: echo, subset: v2}
+        """);
 
     await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
         .until(() -> EchoBackend.who(channel, Map.of()).equals("v2"));
@@ -144,33 +168,5 @@ class GrpcXdsClientTest {
         "node", Map.of(
             "id", NODE_ID,
             "metadata", Map.of("GENERATOR", "grpc", "NAMESPACE", "default")));
-  }
-
-  /** echo on 7070 (GRPC), two endpoints on 127.0.0.1 with their own ports and versions. */
-  private static Config serviceEntry(int v1Port, int v2Port) {
-    return config(Kind.SERVICE_ENTRY, "echo", ServiceEntry.newBuilder()
-        .addHosts(HOST)
-        .addPorts(ServicePort.newBuilder().setNumber(PORT).setName("grpc").setProtocol("GRPC"))
-        .setLocation(ServiceEntry.Location.MESH_INTERNAL)
-        .setResolution(ServiceEntry.Resolution.STATIC)
-        .addEndpoints(WorkloadEntry.newBuilder().setAddress("127.0.0.1").putPorts("grpc", v1Port)
-            .putLabels("version", "v1"))
-        .addEndpoints(WorkloadEntry.newBuilder().setAddress("127.0.0.1").putPorts("grpc", v2Port)
-            .putLabels("version", "v2"))
-        .build());
-  }
-
-  private static Config virtualService(HTTPRoute... routes) {
-    return config(Kind.VIRTUAL_SERVICE, "echo",
-        VirtualService.newBuilder().addHosts(HOST).addAllHttp(List.of(routes)).build());
-  }
-
-  private static HTTPRouteDestination to(String subset) {
-    return HTTPRouteDestination.newBuilder()
-        .setDestination(Destination.newBuilder().setHost(HOST).setSubset(subset)).build();
-  }
-
-  private static Config config(Kind kind, String name, com.google.protobuf.Message spec) {
-    return new Config(kind, ConfigMeta.of("default", name), spec);
   }
 }

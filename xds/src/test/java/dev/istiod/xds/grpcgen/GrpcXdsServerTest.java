@@ -3,18 +3,11 @@ package dev.istiod.xds.grpcgen;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.istiod.api.networking.v1alpha3.ServiceEntry;
-import dev.istiod.api.networking.v1alpha3.ServicePort;
-import dev.istiod.api.networking.v1alpha3.WorkloadEntry;
-import dev.istiod.model.Config;
-import dev.istiod.model.ConfigMeta;
-import dev.istiod.model.Kind;
 import dev.istiod.xds.server.XdsConnectionSnapshot;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.NameResolverRegistry;
-import io.grpc.Status;
 import io.grpc.xds.XdsNameResolverProvider;
 import io.grpc.xds.XdsServerBuilder;
 import java.io.IOException;
@@ -66,13 +59,19 @@ class GrpcXdsServerTest {
   void xdsServer_getsItsServerListener_servesAndIsReachedThroughTheMesh() throws IOException {
     int port = freePort();
     istiod = IstiodUnderTest.start();
-    istiod.apply(new Config(Kind.SERVICE_ENTRY, ConfigMeta.of("default", "echo"), ServiceEntry.newBuilder()
-        .addHosts(HOST)
-        .addPorts(ServicePort.newBuilder().setNumber(7070).setName("grpc").setProtocol("GRPC"))
-        .setLocation(ServiceEntry.Location.MESH_INTERNAL)
-        .setResolution(ServiceEntry.Resolution.STATIC)
-        .addEndpoints(WorkloadEntry.newBuilder().setAddress(SERVER_IP).putPorts("grpc", port))
-        .build()));
+    istiod.apply("""
+        apiVersion: networking.istio.io/v1
+        kind: ServiceEntry
+        metadata: {name: echo, namespace: default}
+        spec:
+          hosts: [echo.default.svc.cluster.local]
+          location: MESH_INTERNAL
+          resolution: STATIC
+          ports:
+          - {number: 7070, name: grpc, protocol: GRPC}
+          endpoints:
+          - {address: %s, ports: {grpc: %d}}
+        """.formatted(SERVER_IP, port));
 
     AtomicBoolean serving = new AtomicBoolean();
     backend = EchoBackend.startXds("xds-server", new InetSocketAddress(SERVER_IP, port),

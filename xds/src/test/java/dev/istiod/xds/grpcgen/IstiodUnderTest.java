@@ -1,7 +1,11 @@
 package dev.istiod.xds.grpcgen;
 
 import dev.istiod.api.mesh.v1alpha1.MeshConfig;
-import dev.istiod.model.Config;
+import dev.istiod.configstore.ConfigDecoder;
+import dev.istiod.configstore.DecodeMode;
+import dev.istiod.configstore.DecodeResult;
+import dev.istiod.configstore.KindRegistry;
+import dev.istiod.configstore.MemoryConfigStore;
 import dev.istiod.model.EndpointIndex;
 import dev.istiod.model.Environment;
 import dev.istiod.model.Kind;
@@ -25,7 +29,8 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
- * istiod's pilot path as the proxyless tests need it: a memory config store, the ServiceEntry
+ * istiod's pilot path as the proxyless tests need it: a validating memory config store fed with
+ * Istio YAML, the ServiceEntry
  * registry writing the endpoint index, and the ADS server with the proxyless generators on a real
  * Netty port of 127.0.0.1. A real port because grpc-xds dials the bootstrap's {@code server_uri}
  * itself (the shared FakeDiscoveryServer serves in-process only).
@@ -34,7 +39,8 @@ import java.util.concurrent.TimeUnit;
  * (which decides full or incremental pushes), every other kind as a full config push.
  */
 final class IstiodUnderTest implements AutoCloseable {
-  private final TestConfigStore store = new TestConfigStore();
+  private final MemoryConfigStore store = new MemoryConfigStore(KindRegistry.istio());
+  private final ConfigDecoder decoder = new ConfigDecoder(KindRegistry.istio(), DecodeMode.STRICT);
   private final PrometheusRegistry metrics = new PrometheusRegistry();
   private final ServiceEntryRegistry registry;
   private final DiscoveryServer xds;
@@ -73,9 +79,13 @@ final class IstiodUnderTest implements AutoCloseable {
     return server.getPort();
   }
 
-  /** Creates or replaces a config, as a file edit or a kubectl apply would. */
-  void apply(Config c) {
-    store.apply(c);
+  /** Decodes Istio YAML (strictly, as config files are) and creates or replaces every object in it. */
+  void apply(String yaml) {
+    DecodeResult decoded = decoder.decodeYaml(yaml, "test.yaml");
+    if (decoded.hasErrors()) {
+      throw new IllegalArgumentException("bad test config: " + decoded.errors());
+    }
+    decoded.configs().forEach(store::apply);
   }
 
   List<XdsConnectionSnapshot> connections() {

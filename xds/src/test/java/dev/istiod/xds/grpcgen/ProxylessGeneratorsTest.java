@@ -9,6 +9,7 @@ import dev.istiod.api.networking.v1alpha3.DestinationRule;
 import dev.istiod.api.networking.v1alpha3.LoadBalancerSettings;
 import dev.istiod.api.networking.v1alpha3.Subset;
 import dev.istiod.api.networking.v1alpha3.TrafficPolicy;
+import dev.istiod.configstore.MemoryConfigStore;
 import dev.istiod.model.Config;
 import dev.istiod.model.ConfigMeta;
 import dev.istiod.model.Endpoint;
@@ -159,7 +160,11 @@ class ProxylessGeneratorsTest {
       }
     };
     MeshConfig mesh = MeshConfig.newBuilder().setRootNamespace("istio-system").build();
-    Environment env = new Environment(new TestConfigStore(configs), discovery, endpoints, () -> mesh, "cluster.local");
+    MemoryConfigStore store = new MemoryConfigStore();
+    for (Config c : configs) {
+      store.apply(c);
+    }
+    Environment env = new Environment(store, discovery, endpoints, () -> mesh, "cluster.local");
     return PushContext.build(env, "v1", null, null);
   }
 

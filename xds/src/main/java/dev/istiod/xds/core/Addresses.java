@@ -18,7 +18,15 @@ public final class Addresses {
   public static CidrRange cidr(String s) {
     int slash = s.indexOf('/');
     String ip = slash < 0 ? s : s.substring(0, slash);
-    int len = slash < 0 ? (ip.contains(":") ? 128 : 32) : Integer.parseInt(s.substring(slash + 1));
+    int full = ip.contains(":") ? 128 : 32;
+    int len = full;
+    if (slash >= 0) {
+      try {
+        len = Math.max(0, Math.min(full, Integer.parseInt(s.substring(slash + 1))));
+      } catch (NumberFormatException e) {
+        len = full; // validation rejects malformed CIDRs; treat as a single address
+      }
+    }
     return CidrRange.newBuilder().setAddressPrefix(ip).setPrefixLen(UInt32Value.of(len)).build();
   }
 }

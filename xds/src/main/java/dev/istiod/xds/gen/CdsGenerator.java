@@ -18,6 +18,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * CDS: the outbound clusters of every service in the proxy's sidecar scope (and their subsets),
@@ -25,6 +27,8 @@ import java.util.Map;
  * own workload ports. Gateways (issue 3) get the outbound clusters and the black hole only.
  */
 final class CdsGenerator implements XdsGenerator {
+  private static final Logger log = LoggerFactory.getLogger(CdsGenerator.class);
+
   @Override
   public String typeUrl() {
     return TypeUrls.CLUSTER;
@@ -41,7 +45,12 @@ final class CdsGenerator implements XdsGenerator {
     List<Cluster> clusters = new ArrayList<>();
     ClusterBuilder outbound = new ClusterBuilder(in);
     for (Service s : in.scope().services()) {
-      clusters.addAll(outbound.outbound(s));
+      try {
+        clusters.addAll(outbound.outbound(s));
+      } catch (RuntimeException e) {
+        // One service's bad input must not cost the proxy every other cluster.
+        log.error("{}: skipping clusters of {}/{}: {}", proxy.id(), s.namespace(), s.hostname(), e.toString(), e);
+      }
     }
     SpecialClusters special = new SpecialClusters(in);
     clusters.add(special.blackHole());

@@ -13,11 +13,14 @@ import dev.istiod.xds.XdsResource;
 import dev.istiod.xds.core.EnvoyNames;
 import dev.istiod.xds.core.ProxyInputs;
 import dev.istiod.xds.core.endpoint.EndpointBuilder;
+import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * EDS: a load assignment for each subscribed {@code outbound|...} cluster, read from the live
@@ -26,6 +29,8 @@ import java.util.stream.Collectors;
  * absent clusters as removed.
  */
 final class EdsGenerator implements XdsGenerator {
+  private static final Logger log = LoggerFactory.getLogger(EdsGenerator.class);
+
   @Override
   public String typeUrl() {
     return TypeUrls.ENDPOINT;
@@ -56,7 +61,14 @@ final class EdsGenerator implements XdsGenerator {
       if (incremental && !changedHosts.contains(EnvoyNames.parseCluster(cluster).map(EnvoyNames.SubsetKey::host).orElse(""))) {
         continue;
       }
-      out.add(XdsResource.of(cluster, EndpointBuilder.forCluster(in, cluster)));
+      ClusterLoadAssignment cla;
+      try {
+        cla = EndpointBuilder.forCluster(in, cluster);
+      } catch (RuntimeException e) {
+        log.error("{}: sending no endpoints for {}: {}", proxy.id(), cluster, e.toString(), e);
+        cla = ClusterLoadAssignment.newBuilder().setClusterName(cluster).build();
+      }
+      out.add(XdsResource.of(cluster, cla));
     }
     return new GenerationResult(out, Set.of(), incremental,
         out.size() + (incremental ? " changed" : "") + " load assignments");

@@ -77,6 +77,9 @@ public final class InboundClusters {
     List<Cluster> out = new ArrayList<>();
     for (IstioIngressListener l : in.scope().ingressListeners()) {
       int number = l.getPort().getNumber();
+      if (number < 1 || number > 65535) {
+        continue; // validation rejects this; never let one bad listener stop the others
+      }
       ServicePort port = new ServicePort(l.getPort().getName(), number, Protocol.parse(l.getPort().getProtocol()));
       Service service = findOrSynthesize(number);
       DefaultEndpoint ep = DefaultEndpoint.parse(l.getDefaultEndpoint(), in);
@@ -149,8 +152,13 @@ public final class InboundClusters {
         return new DefaultEndpoint(s, 0);
       }
       int colon = s.lastIndexOf(':');
+      int port;
+      try {
+        port = Integer.parseInt(s.substring(colon + 1));
+      } catch (NumberFormatException | IndexOutOfBoundsException e) {
+        return new DefaultEndpoint("", 0); // unparsable (validation rejects it): original destination
+      }
       String host = s.substring(0, colon).replace("[", "").replace("]", "");
-      int port = Integer.parseInt(s.substring(colon + 1));
       String address = switch (host) {
         case "0.0.0.0" -> in.proxy().ipAddresses().stream().filter(ip -> !ip.contains(":")).findFirst().orElse("127.0.0.1");
         case "::" -> in.proxy().ipAddresses().stream().filter(ip -> ip.contains(":")).findFirst().orElse("::1");

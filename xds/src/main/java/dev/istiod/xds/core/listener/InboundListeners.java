@@ -106,11 +106,14 @@ public final class InboundListeners {
     } else {
       for (IstioIngressListener l : in.scope().ingressListeners()) {
         int number = l.getPort().getNumber();
+        if (number < 1 || number > 65535) {
+          continue; // validation rejects this; never let one bad listener stop the others
+        }
         boolean bindToPort = l.getCaptureMode() == CaptureMode.DEFAULT ? in.interceptionNone()
             : l.getCaptureMode() == CaptureMode.NONE;
         String bind = l.getBind().isEmpty() ? in.wildcardAddress() : l.getBind();
-        byPort.putIfAbsent(number, new ChainConfig(Protocol.parse(l.getPort().getProtocol()), number, number, EnvoyNames.inboundCluster(number), bind, bindToPort,
-            false, in.scope().name() + "." + in.scope().namespace()));
+        byPort.putIfAbsent(number, new ChainConfig(Protocol.parse(l.getPort().getProtocol()), number, number,
+            EnvoyNames.inboundCluster(number), bind, bindToPort, false, in.scope().name() + "." + in.scope().namespace()));
       }
     }
     return List.copyOf(byPort.values());

@@ -165,6 +165,16 @@ public final class OutboundListeners {
   }
 
   private void add(Map<Key, Entry> entries, Service service, ServicePort port, String bind, boolean bindToPort) {
+    try {
+      addChecked(entries, service, port, bind, bindToPort);
+    } catch (RuntimeException e) {
+      // One service's bad input must not cost the proxy every other listener.
+      log.error("{}: skipping {}:{} on the outbound listeners: {}", in.proxy().id(), service.hostname(), port.port(),
+          e.toString(), e);
+    }
+  }
+
+  private void addChecked(Map<Key, Entry> entries, Service service, ServicePort port, String bind, boolean bindToPort) {
     ListenerProtocol lp = listenerProtocol(port.protocol());
     if (lp == null) {
       return; // UDP is not proxied

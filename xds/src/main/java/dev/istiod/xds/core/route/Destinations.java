@@ -33,6 +33,10 @@ final class Destinations {
           .setName(cluster(d.getDestination(), ctx))
           .setWeight(UInt32Value.of(d.getWeight())));
     }
+    if (weighted.getClustersCount() == 0) {
+      route.clearAction(); // all weights zero: Envoy rejects an empty split, the translator drops the route
+      return;
+    }
     action.setWeightedClusters(weighted);
   };
 

@@ -33,6 +33,7 @@ import java.util.TreeMap;
  * A virtual host name or domain that an earlier virtual host already claimed is dropped.
  */
 public final class OutboundRoutes {
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(OutboundRoutes.class);
   /** Direct responses up to 1 MiB (Envoy's default is 4 KiB); the webhook enforces the same limit. */
   static final int MAX_DIRECT_RESPONSE_BODY = 1024 * 1024;
   private static final Set<String> MESH = Set.of(VirtualServiceIndex.MESH_GATEWAY);
@@ -78,7 +79,12 @@ public final class OutboundRoutes {
     Map<String, Config> mostSpecific = mostSpecificVirtualService(vses, byHost.values());
     List<HostGroup> groups = new ArrayList<>();
     for (Config vs : vses) {
-      groups.addAll(groupsForVirtualService(vs, byHost, listenerPort, mostSpecific));
+      try {
+        groups.addAll(groupsForVirtualService(vs, byHost, listenerPort, mostSpecific));
+      } catch (RuntimeException e) {
+        // Its hosts fall back to default routes; every other VirtualService keeps flowing.
+        log.error("{}: skipping VirtualService {} on port {}: {}", in.proxy().id(), vs.key(), listenerPort, e.toString(), e);
+      }
     }
     Map<String, Service> remaining = new LinkedHashMap<>(byHost);
     groups.forEach(g -> g.services().forEach(s -> remaining.remove(s.hostname())));

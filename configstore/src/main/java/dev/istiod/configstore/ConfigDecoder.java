@@ -13,6 +13,7 @@ import com.google.protobuf.Message;
 import com.google.protobuf.util.JsonFormat;
 import dev.istiod.model.Config;
 import dev.istiod.model.ConfigMeta;
+import dev.istiod.model.ProtoYaml;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -204,7 +205,7 @@ public final class ConfigDecoder {
       throw new ConfigDecodeException(ref, "spec must be an object");
     }
     ObjectNode spec = ((ObjectNode) specNode).deepCopy();
-    List<String> durationErrors = GoDurations.rewrite(spec, builder.getDescriptorForType(), "spec");
+    List<String> durationErrors = ProtoYaml.rewriteDurations(spec, builder.getDescriptorForType(), "spec");
     if (!durationErrors.isEmpty()) {
       throw new ConfigDecodeException(ref, String.join("; ", durationErrors));
     }

@@ -17,7 +17,7 @@ public record ConfigError(String source, int document, ObjectRef object, String 
     Objects.requireNonNull(message, "message");
   }
 
-  /** {@code dir/vs.yaml#1 VirtualService default/reviews: total destination weight = 90 != 100}. */
+  /** {@code dir/vs.yaml#1 VirtualService default/reviews: total destination weight = 0}. */
   @Override
   public String toString() {
     StringBuilder b = new StringBuilder(source);

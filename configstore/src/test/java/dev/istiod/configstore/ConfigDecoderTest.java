@@ -228,11 +228,4 @@ class ConfigDecoderTest {
         .isInstanceOf(ConfigDecodeException.class)
         .hasMessage("Foo default/f: unknown kind networking.istio.io/v9 Foo");
   }
-
-  @Test
-  void toProtoJson_formatsSignAndFraction() {
-    assertThat(GoDurations.toProtoJson(java.time.Duration.ofMillis(-1500))).isEqualTo("-1.5s");
-    assertThat(GoDurations.toProtoJson(java.time.Duration.ofNanos(1))).isEqualTo("0.000000001s");
-    assertThat(GoDurations.toProtoJson(java.time.Duration.ofHours(24))).isEqualTo("86400s");
-  }
 }

@@ -141,11 +141,11 @@ class DirectoryConfigStoreTest {
 
   @Test
   void invalidObject_isReportedAndOthersFlow() throws IOException {
-    write("routes.yaml", vs("reviews", 50, 40) + "---\n" + vs("ratings", 50, 50));
+    write("routes.yaml", vs("reviews", 0, 0) + "---\n" + vs("ratings", 50, 50));
     start();
     assertThat(drainEvents()).containsExactly("ADD VirtualService/default/ratings");
     assertThat(errorTexts()).containsExactly(
-        "DIR/routes.yaml#0 VirtualService default/reviews: configuration is invalid: total destination weight = 90 != 100");
+        "DIR/routes.yaml#0 VirtualService default/reviews: configuration is invalid: total destination weight = 0");
   }
 
   @Test
@@ -155,12 +155,12 @@ class DirectoryConfigStoreTest {
     drainEvents();
     Config good = store.get(new ConfigKey(Kind.VIRTUAL_SERVICE, "default", "reviews")).orElseThrow();
 
-    write("routes.yaml", vs("reviews", 90, 90) + "---\n" + vs("ratings", 20, 80));
+    write("routes.yaml", vs("reviews", -10, 90) + "---\n" + vs("ratings", 20, 80));
     store.rescan();
     assertThat(drainEvents()).containsExactly("UPDATE VirtualService/default/ratings");
     assertThat(store.get(good.key())).hasValue(good);
     assertThat(errorTexts()).containsExactly("DIR/routes.yaml#0 VirtualService default/reviews: configuration is "
-        + "invalid: total destination weight = 180 != 100; keeping the last valid version");
+        + "invalid: weight -10 < 0; keeping the last valid version");
 
     // Still invalid in a different way: the same good version stays.
     write("routes.yaml", vs("reviews", 10, 10).replace("hosts: [reviews]", "hosts: [reviews]\n  bogus: 1")

@@ -1,13 +1,16 @@
 package dev.istiod.model;
 
 import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
  * Go's duration syntax ({@code 1h30m}, {@code 100ms}, {@code 1.5s}), which Istio uses in YAML
- * and in environment variables such as {@code PILOT_DEBOUNCE_AFTER}.
+ * and in environment variables such as {@code PILOT_DEBOUNCE_AFTER}: the one parser and
+ * formatter of it in this project. {@link ProtoYaml#rewriteDurations} applies it to the
+ * duration-typed fields of a config tree.
  */
 public final class GoDuration {
   private static final Pattern PART = Pattern.compile("(\\d+(?:\\.\\d*)?|\\.\\d+)(ns|us|µs|μs|ms|s|m|h)");
@@ -42,7 +45,13 @@ public final class GoDuration {
     if (pos == 0) {
       throw new IllegalArgumentException("invalid duration \"" + s + "\"");
     }
-    Duration d = Duration.ofNanos(nanos.longValue());
+    long whole;
+    try {
+      whole = nanos.setScale(0, RoundingMode.DOWN).longValueExact(); // Go truncates below 1ns
+    } catch (ArithmeticException overflow) {
+      throw new IllegalArgumentException("invalid duration \"" + s + "\" (out of range)");
+    }
+    Duration d = Duration.ofNanos(whole);
     return negative ? d.negated() : d;
   }
 

@@ -12,13 +12,15 @@ import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.util.JsonFormat;
-import java.util.Iterator;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /**
  * Reads Istio YAML (or JSON, a subset of YAML) into protobuf messages. Istio writes durations
  * Go-style ({@code 1m}, {@code 24h}) where protobuf JSON only accepts seconds, so duration-typed
- * fields are rewritten before {@link JsonFormat} parses the tree.
+ * fields are rewritten ({@link #rewriteDurations}) before {@link JsonFormat} parses the tree; the
+ * config decoder of the {@code configstore} module uses the same rewrite.
  */
 public final class ProtoYaml {
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
@@ -43,7 +45,17 @@ public final class ProtoYaml {
    * @throws IllegalArgumentException naming the offending field or value
    */
   public static void merge(JsonNode tree, Message.Builder builder, boolean ignoreUnknownFields) {
-    JsonNode normalized = normalizeDurations(tree.deepCopy(), builder.getDescriptorForType());
+    merge(tree, builder, ignoreUnknownFields, "");
+  }
+
+  private static void merge(JsonNode tree, Message.Builder builder, boolean ignoreUnknownFields, String path) {
+    JsonNode normalized = tree.deepCopy();
+    if (normalized instanceof ObjectNode obj) {
+      List<String> errors = rewriteDurations(obj, builder.getDescriptorForType(), path);
+      if (!errors.isEmpty()) {
+        throw new IllegalArgumentException(String.join("; ", errors));
+      }
+    }
     JsonFormat.Parser parser = JsonFormat.parser();
     if (ignoreUnknownFields) {
       parser = parser.ignoringUnknownFields();
@@ -64,12 +76,14 @@ public final class ProtoYaml {
    * @throws IllegalArgumentException naming the offending field or value
    */
   public static void overlay(JsonNode tree, Message.Builder builder) {
+    overlay(tree, builder, "");
+  }
+
+  private static void overlay(JsonNode tree, Message.Builder builder, String path) {
     if (!(tree instanceof ObjectNode obj)) {
       throw new IllegalArgumentException("expected a mapping for " + builder.getDescriptorForType().getFullName());
     }
-    Iterator<Map.Entry<String, JsonNode>> it = obj.fields();
-    while (it.hasNext()) {
-      Map.Entry<String, JsonNode> e = it.next();
+    for (Map.Entry<String, JsonNode> e : obj.properties()) {
       FieldDescriptor f = field(builder.getDescriptorForType(), e.getKey());
       if (f == null) {
         throw new IllegalArgumentException("unknown field \"" + e.getKey() + "\" in "
@@ -77,52 +91,95 @@ public final class ProtoYaml {
       }
       if (f.getJavaType() == FieldDescriptor.JavaType.MESSAGE && !f.isRepeated()
           && !f.getMessageType().getFullName().startsWith("google.protobuf.") && e.getValue().isObject()) {
-        overlay(e.getValue(), builder.getFieldBuilder(f));
+        overlay(e.getValue(), builder.getFieldBuilder(f), child(path, e.getKey()));
         continue;
       }
       builder.clearField(f);
       ObjectNode single = JSON.createObjectNode();
       single.set(e.getKey(), e.getValue());
-      merge(single, builder, false);
+      merge(single, builder, false, path);
     }
   }
 
-  private static JsonNode normalizeDurations(JsonNode node, Descriptor type) {
-    if (type.getFullName().equals(DURATION)) {
-      if (node.isTextual()) {
-        return TextNode.valueOf(GoDuration.toProtoJson(GoDuration.parse(node.textValue())));
-      }
-      return node;
+  /**
+   * Rewrites, in place, every Go-style duration ({@code 1h30m}, {@code 100ms}) in a tree that
+   * {@code type} describes into the protobuf JSON form ({@code 5400s}, {@code 0.1s}) that
+   * {@link JsonFormat} accepts. The descriptor guides the walk so that only fields typed
+   * {@code google.protobuf.Duration} change: a header value "5s" in a string field stays as it is.
+   *
+   * @param path where {@code tree} sits, prefixed to error messages (e.g. {@code spec}); empty
+   *     for the root
+   * @return one message per duration that is not Go syntax, e.g.
+   *     {@code spec.http[0].timeout: invalid duration "soon" (use Go syntax such as ...)}
+   */
+  public static List<String> rewriteDurations(ObjectNode tree, Descriptor type, String path) {
+    List<String> errors = new ArrayList<>();
+    rewriteMessage(tree, type, path, errors);
+    return List.copyOf(errors);
+  }
+
+  private static void rewriteMessage(ObjectNode node, Descriptor type, String path, List<String> errors) {
+    if (type.getFullName().startsWith("google.protobuf.")) {
+      return; // Struct, Value, wrappers: no durations inside, and Struct keys are free-form
     }
-    if (!(node instanceof ObjectNode obj)) {
-      return node;
-    }
-    Iterator<Map.Entry<String, JsonNode>> it = obj.fields();
-    while (it.hasNext()) {
-      Map.Entry<String, JsonNode> e = it.next();
+    for (Map.Entry<String, JsonNode> e : node.properties()) {
       FieldDescriptor f = field(type, e.getKey());
       if (f == null || f.getJavaType() != FieldDescriptor.JavaType.MESSAGE) {
         continue;
       }
+      String fieldPath = child(path, e.getKey());
+      JsonNode value = e.getValue();
       if (f.isMapField()) {
-        FieldDescriptor value = f.getMessageType().findFieldByName("value");
-        if (value.getJavaType() == FieldDescriptor.JavaType.MESSAGE && e.getValue() instanceof ObjectNode m) {
-          m.fields().forEachRemaining(v -> v.setValue(normalizeDurations(v.getValue(), value.getMessageType())));
+        FieldDescriptor valueField = f.getMessageType().findFieldByName("value");
+        if (valueField.getJavaType() == FieldDescriptor.JavaType.MESSAGE && value instanceof ObjectNode map) {
+          for (Map.Entry<String, JsonNode> entry : map.properties()) {
+            entry.setValue(rewriteValue(entry.getValue(), valueField.getMessageType(),
+                fieldPath + "[" + entry.getKey() + "]", errors));
+          }
         }
-      } else if (f.isRepeated() && e.getValue() instanceof ArrayNode arr) {
-        for (int i = 0; i < arr.size(); i++) {
-          arr.set(i, normalizeDurations(arr.get(i), f.getMessageType()));
+      } else if (f.isRepeated()) {
+        if (value instanceof ArrayNode array) {
+          for (int i = 0; i < array.size(); i++) {
+            array.set(i, rewriteValue(array.get(i), f.getMessageType(), fieldPath + "[" + i + "]", errors));
+          }
         }
       } else {
-        e.setValue(normalizeDurations(e.getValue(), f.getMessageType()));
+        e.setValue(rewriteValue(value, f.getMessageType(), fieldPath, errors));
       }
     }
-    return obj;
   }
 
+  private static JsonNode rewriteValue(JsonNode value, Descriptor type, String path, List<String> errors) {
+    if (type.getFullName().equals(DURATION)) {
+      if (!value.isTextual()) {
+        return value; // JsonFormat reports the wrong type
+      }
+      try {
+        return TextNode.valueOf(GoDuration.toProtoJson(GoDuration.parse(value.textValue())));
+      } catch (IllegalArgumentException ex) {
+        errors.add(path + ": invalid duration \"" + value.textValue()
+            + "\" (use Go syntax such as \"5s\", \"100ms\" or \"1h30m\")");
+        return value;
+      }
+    }
+    if (value instanceof ObjectNode obj) {
+      rewriteMessage(obj, type, path, errors);
+    }
+    return value;
+  }
+
+  private static String child(String path, String key) {
+    return path.isEmpty() ? key : path + "." + key;
+  }
+
+  /** JsonFormat accepts a field by its JSON (camelCase) name or its proto name. */
   private static FieldDescriptor field(Descriptor type, String jsonKey) {
+    FieldDescriptor byName = type.findFieldByName(jsonKey);
+    if (byName != null) {
+      return byName;
+    }
     for (FieldDescriptor f : type.getFields()) {
-      if (f.getJsonName().equals(jsonKey) || f.getName().equals(jsonKey)) {
+      if (f.getJsonName().equals(jsonKey)) {
         return f;
       }
     }

@@ -22,6 +22,7 @@ class GoDurationTest {
     assertThatThrownBy(() -> GoDuration.parse("10")).hasMessageContaining("\"10\"");
     assertThatThrownBy(() -> GoDuration.parse("5 s")).hasMessageContaining("\"5 s\"");
     assertThatThrownBy(() -> GoDuration.parse("1x")).hasMessageContaining("\"1x\"");
+    assertThatThrownBy(() -> GoDuration.parse("3000000h")).hasMessageContaining("\"3000000h\"");
   }
 
   @Test
@@ -29,5 +30,7 @@ class GoDurationTest {
     assertThat(GoDuration.toProtoJson(Duration.ofMillis(1500))).isEqualTo("1.5s");
     assertThat(GoDuration.toProtoJson(Duration.ofHours(1))).isEqualTo("3600s");
     assertThat(GoDuration.toProtoJson(Duration.ofMillis(-1500))).isEqualTo("-1.5s");
+    assertThat(GoDuration.toProtoJson(Duration.ofNanos(1))).isEqualTo("0.000000001s");
+    assertThat(GoDuration.toProtoJson(Duration.ofHours(24))).isEqualTo("86400s");
   }
 }

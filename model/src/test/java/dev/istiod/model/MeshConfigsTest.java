@@ -56,4 +56,12 @@ class MeshConfigsTest {
     assertThatThrownBy(() -> MeshConfigs.parse("noSuchField: 1"))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("noSuchField");
   }
+
+  @Test
+  void parse_invalidDuration_failsNamingFieldPathAndValue() {
+    assertThatThrownBy(() -> MeshConfigs.parse("defaultConfig: {drainDuration: soon}"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("invalid mesh config: defaultConfig.drainDuration: invalid duration \"soon\" "
+            + "(use Go syntax such as \"5s\", \"100ms\" or \"1h30m\")");
+  }
 }

@@ -389,9 +389,8 @@ final class HttpRouteChecks {
   }
 
   /**
-   * Destinations of one HTTP route. Weights, when a route splits traffic, must add up to 100:
-   * this project keeps that rule (which upstream relaxed in Istio 1.15 to "not all zero") so
-   * that a typo in a traffic split is reported instead of silently renormalised.
+   * Destinations of one HTTP route. Weights are relative (each destination gets
+   * {@code weight / sum}), as upstream since Istio 1.15: they need not add up to 100.
    */
   static void destinations(Issues issues, List<HTTPRouteDestination> routes, boolean gatewaySemantics) {
     long total = 0;
@@ -417,14 +416,10 @@ final class HttpRouteChecks {
     }
   }
 
+  /** A split must send traffic somewhere: only an all-zero split of several destinations is invalid. */
   static void totalWeight(Issues issues, int destinations, long total) {
-    if (destinations <= 1) {
-      return;
-    }
-    if (total == 0) {
+    if (destinations > 1 && total == 0) {
       issues.error("total destination weight = 0");
-    } else if (total != 100) {
-      issues.error("total destination weight = " + total + " != 100");
     }
   }
 

@@ -4,9 +4,8 @@
  * kind; results carry upstream Istio's messages (pkg/config/validation), so users see the same
  * text as with upstream istiod.
  *
- * <p>Deliberate differences from upstream, each noted where it is implemented: HTTP/TCP/TLS
- * route weights that split traffic must add up to 100 (upstream only rejects an all-zero
- * split since 1.15); regex errors also quote the whole regex; EnvoyFilter patch values are not
- * parsed against Envoy's protos; gRPC readiness probes of a WorkloadGroup are accepted.
+ * <p>Deliberate differences from upstream, each noted where it is implemented: regex errors
+ * also quote the whole regex; EnvoyFilter patch values are not parsed against Envoy's protos;
+ * gRPC readiness probes of a WorkloadGroup are accepted.
  */
 package dev.istiod.configstore.validation;

@@ -25,13 +25,20 @@ class VirtualServiceValidatorTest {
               - {destination: {host: reviews, subset: v2}, weight: 25}
             - route: [{destination: {host: reviews.default.svc.cluster.local, port: {number: 9080}}}]
             """),
-        invalid(VIRTUAL_SERVICE, "weights not summing to 100", """
+        valid(VIRTUAL_SERVICE, "weights are relative: 30/30 need not sum to 100", """
             hosts: [reviews]
             http:
             - route:
-              - {destination: {host: reviews, subset: v1}, weight: 50}
-              - {destination: {host: reviews, subset: v2}, weight: 40}
-            """, "total destination weight = 90 != 100"),
+              - {destination: {host: reviews, subset: v1}, weight: 30}
+              - {destination: {host: reviews, subset: v2}, weight: 30}
+            """),
+        invalid(VIRTUAL_SERVICE, "all-zero split of two destinations", """
+            hosts: [reviews]
+            http:
+            - route:
+              - {destination: {host: reviews, subset: v1}, weight: 0}
+              - {destination: {host: reviews, subset: v2}, weight: 0}
+            """, "total destination weight = 0"),
         invalid(VIRTUAL_SERVICE, "split without any weight", """
             hosts: [reviews]
             http: [{route: [{destination: {host: a}}, {destination: {host: b}}]}]
@@ -184,6 +191,20 @@ class VirtualServiceValidatorTest {
             - {match: [{uri: {prefix: /foo/bar}}], route: [{destination: {host: b}}]}
             """, "virtualService rule #1 match #0 of prefix /foo/bar is not used "
             + "(duplicate/overlapping match in rule #0 of prefix /foo on #0)"),
+        valid(VIRTUAL_SERVICE, "tcp and tls weights are relative too", """
+            hosts: [db.example.com]
+            tcp: [{route: [{destination: {host: a}, weight: 1}, {destination: {host: b}, weight: 3}]}]
+            tls:
+            - match: [{sniHosts: [db.example.com]}]
+              route: [{destination: {host: a}, weight: 30}, {destination: {host: b}, weight: 30}]
+            """),
+        invalid(VIRTUAL_SERVICE, "tcp all-zero split and negative tls weight", """
+            hosts: [db.example.com]
+            tcp: [{route: [{destination: {host: a}}, {destination: {host: b}}]}]
+            tls:
+            - match: [{sniHosts: [db.example.com]}]
+              route: [{destination: {host: a}, weight: -1}, {destination: {host: b}, weight: 50}]
+            """, "total destination weight = 0", "weight -1 < 0"),
         invalid(VIRTUAL_SERVICE, "tcp route without destinations", """
             hosts: [reviews]
             tcp: [{match: [{port: 3306}]}]

@@ -38,9 +38,9 @@ class BadConfigE2ETest {
       mesh.config().replace("broken.yaml", ReviewsYaml.malformedYaml());
       mesh.config().replace("unknown-kind.yaml", ReviewsYaml.unknownKind());
       mesh.config().replace("bad-regex.yaml", ReviewsYaml.virtualServiceBadRegex("reviews-regex"));
-      // An invalid edit of the live VirtualService: weights summing to 90. (Upstream since 1.15 only rejects an
-      // all-zero split; this project keeps the "sum to 100" rule, per issue 2, so a typo'd split is reported.)
-      mesh.config().replace(Mesh.VIRTUAL_SERVICE_FILE, ReviewsYaml.virtualServiceWeighted("reviews", 45, 45));
+      // An invalid edit of the live VirtualService: a split whose weights are all zero. (Weights are relative,
+      // as upstream since 1.15, so 45/45 would be valid; an all-zero split sends traffic nowhere and is refused.)
+      mesh.config().replace(Mesh.VIRTUAL_SERVICE_FILE, ReviewsYaml.virtualServiceWeighted("reviews", 0, 0));
 
       await("istiod logs an error naming each bad file and object")
           .atMost(LOG_BOUND)

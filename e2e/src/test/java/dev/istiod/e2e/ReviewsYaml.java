@@ -122,7 +122,7 @@ final class ReviewsYaml {
         """.formatted(HOST, HOST, subset);
   }
 
-  /** Weighted split between v1 and v2; this project rejects weights that do not sum to 100. */
+  /** Weighted split between v1 and v2; weights are relative, and an all-zero split is invalid. */
   static String virtualServiceWeighted(String name, int v1Weight, int v2Weight) {
     return """
         apiVersion: networking.istio.io/v1

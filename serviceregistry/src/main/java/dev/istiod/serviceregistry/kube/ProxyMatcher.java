@@ -1,0 +1,156 @@
+package dev.istiod.serviceregistry.kube;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.istiod.model.Proxy;
+import dev.istiod.model.ServiceTarget;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Associates a connecting proxy with its Pod and the Service ports that Pod implements, as
+ * upstream's {@code GetProxyServiceTargets}: the Pod is found by the proxy's IPs in its namespace
+ * (or by the {@code <pod>.<namespace>} in its id, when the Pod has no IP yet or shares it); the
+ * Services are those in that namespace whose selector matches the Pod's labels. When the Pod is not
+ * (yet) known, the proxy's own labels and {@code POD_PORTS} metadata stand in for it.
+ *
+ * <p>Reads only thread-safe views, so it runs on the xDS threads.
+ */
+final class ProxyMatcher {
+  private static final Logger log = LoggerFactory.getLogger(ProxyMatcher.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final PodIndex pods;
+  private final Function<String, List<KubeService>> servicesInNamespace;
+  private final String clusterId;
+
+  ProxyMatcher(PodIndex pods, Function<String, List<KubeService>> servicesInNamespace, String clusterId) {
+    this.pods = pods;
+    this.servicesInNamespace = servicesInNamespace;
+    this.clusterId = clusterId;
+  }
+
+  Optional<PodInfo> podFor(Proxy proxy) {
+    if (!inThisCluster(proxy)) {
+      return Optional.empty();
+    }
+    String ns = proxy.configNamespace();
+    Optional<ObjectName> named = nameFromId(proxy);
+    for (String ip : proxy.ipAddresses()) {
+      List<PodInfo> owners = pods.withIp(ip).stream()
+          .filter(p -> ns.isEmpty() || p.namespace().equals(ns)).toList();
+      if (owners.size() == 1) {
+        return Optional.of(owners.get(0));
+      }
+      if (owners.size() > 1) {
+        // Several Pods on one IP are host-network Pods; the proxy's id tells which one it is.
+        Optional<PodInfo> byName = owners.stream()
+            .filter(p -> named.isPresent() && named.get().name().equals(p.name())).findFirst();
+        return Optional.of(byName.orElse(owners.get(0)));
+      }
+    }
+    // No Pod owns the IP (not running yet, or finishing): accept the named Pod if it does not
+    // belong to another address.
+    return named.flatMap(pods::get)
+        .filter(p -> p.ips().isEmpty() || p.ips().stream().anyMatch(proxy.ipAddresses()::contains));
+  }
+
+  List<ServiceTarget> targets(Proxy proxy) {
+    if (!inThisCluster(proxy)) {
+      return List.of();
+    }
+    Optional<PodInfo> pod = podFor(proxy);
+    if (pod.isPresent()) {
+      return targets(pod.get().namespace(), pod.get().labels(), pod.get().containerPorts());
+    }
+    if (proxy.labels().isEmpty() || proxy.configNamespace().isEmpty()) {
+      return List.of();
+    }
+    return targets(proxy.configNamespace(), proxy.labels(), podPortsFromMetadata(proxy));
+  }
+
+  /**
+   * Each port of each selecting Service, with the workload port it maps to; a Service that maps
+   * two of its ports to the same workload port and protocol yields that target once (one inbound
+   * listener per port), in the Service's port order.
+   */
+  List<ServiceTarget> targets(String namespace, Map<String, String> labels, List<PodInfo.ContainerPort> ports) {
+    List<ServiceTarget> out = new ArrayList<>();
+    for (KubeService svc : servicesInNamespace.apply(namespace)) {
+      if (!svc.selects(labels)) {
+        continue;
+      }
+      Set<String> seen = new HashSet<>();
+      for (KubeService.PortSpec port : svc.ports()) {
+        int target = targetPort(port, ports);
+        if (target <= 0) {
+          log.debug("{}: no container port named {} for port {}", svc.name(), port.targetPortName(),
+              port.model().port());
+          continue;
+        }
+        if (seen.add(target + "/" + port.model().protocol())) {
+          out.add(new ServiceTarget(svc.service(), port.model(), target));
+        }
+      }
+    }
+    return List.copyOf(out);
+  }
+
+  /** A numeric targetPort, or the container port with that name and the Service port's protocol. */
+  static int targetPort(KubeService.PortSpec port, List<PodInfo.ContainerPort> containerPorts) {
+    if (port.targetPortName().isEmpty()) {
+      return port.targetPortNumber();
+    }
+    for (PodInfo.ContainerPort c : containerPorts) {
+      if (c.name().equals(port.targetPortName()) && c.protocol().equals(port.protocol())) {
+        return c.port();
+      }
+    }
+    return 0;
+  }
+
+  private boolean inThisCluster(Proxy proxy) {
+    String proxyCluster = proxy.metadata().clusterId();
+    return proxyCluster.isEmpty() || clusterId.isEmpty() || proxyCluster.equals(clusterId);
+  }
+
+  /** Upstream's pod key from a proxy id: {@code <pod>.<namespace>}, if the namespace is the proxy's. */
+  private static Optional<ObjectName> nameFromId(Proxy proxy) {
+    int dot = proxy.id().indexOf('.');
+    if (dot <= 0) {
+      return Optional.empty();
+    }
+    String namespace = proxy.id().substring(dot + 1);
+    if (!namespace.equals(proxy.configNamespace())) {
+      return Optional.empty();
+    }
+    return Optional.of(new ObjectName(namespace, proxy.id().substring(0, dot)));
+  }
+
+  /** The injector's {@code POD_PORTS} metadata: a JSON list of the Pod's container ports. */
+  static List<PodInfo.ContainerPort> podPortsFromMetadata(Proxy proxy) {
+    String json = proxy.metadata().string("POD_PORTS");
+    if (json.isEmpty()) {
+      return List.of();
+    }
+    List<PodInfo.ContainerPort> out = new ArrayList<>();
+    try {
+      for (JsonNode p : JSON.readTree(json)) {
+        if (p.hasNonNull("name") && p.path("containerPort").canConvertToInt()) {
+          out.add(new PodInfo.ContainerPort(p.get("name").asText(), p.get("containerPort").asInt(),
+              p.path("protocol").asText("TCP")));
+        }
+      }
+    } catch (Exception e) {
+      log.debug("{}: unreadable POD_PORTS metadata: {}", proxy.id(), e.getMessage());
+    }
+    return out;
+  }
+}

@@ -57,3 +57,12 @@ export JAVA_HOME="${_istiod_choice#* }"
 export PATH="$JAVA_HOME/bin:$PATH"
 unset _istiod_choice
 unset -f _istiod_jdk_feature_version _istiod_pick_jdk
+
+# Maven 3.8's bundled Guava calls sun.misc.Unsafe, which JDK 24+ warns about on every run; the warning is noise.
+if [ -x "$JAVA_HOME/bin/java" ] && [[ "${MAVEN_OPTS:-}" != *sun-misc-unsafe-memory-access* ]]; then
+  _istiod_feature="$("$JAVA_HOME/bin/java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p')"
+  if [ "${_istiod_feature:-0}" -ge 23 ] 2>/dev/null; then
+    export MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow"
+  fi
+  unset _istiod_feature
+fi

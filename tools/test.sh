@@ -20,12 +20,6 @@ export ENVOY_BIN
 echo "== Envoy: $ENVOY_BIN"
 "$ENVOY_BIN" --version
 
-# Maven 3.8's bundled Guava calls sun.misc.Unsafe, which JDK 24+ warns about on every run; the warning is noise.
-java_feature="$(java -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p')"
-if [ "${java_feature:-0}" -ge 23 ] && [[ "${MAVEN_OPTS:-}" != *sun-misc-unsafe-memory-access* ]]; then
-  export MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow"
-fi
-
 mvn_args=(-B -Dmaven.compiler.release="$JAVA_RELEASE" "$@")
 
 echo "== Unit, golden and in-process tests (whole reactor)"

@@ -21,29 +21,8 @@ import java.util.TreeSet;
  * given. Golden files are compared and rewritten in this form.
  */
 final class ResourceYaml {
-  static final JsonFormat.TypeRegistry TYPES = JsonFormat.TypeRegistry.newBuilder()
-      .add(io.envoyproxy.envoy.config.cluster.v3.Cluster.getDescriptor())
-      .add(io.envoyproxy.envoy.config.listener.v3.Listener.getDescriptor())
-      .add(io.envoyproxy.envoy.config.route.v3.RouteConfiguration.getDescriptor())
-      .add(io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment.getDescriptor())
-      .add(io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager.getDescriptor())
-      .add(io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy.getDescriptor())
-      .add(io.envoyproxy.envoy.extensions.filters.http.router.v3.Router.getDescriptor())
-      .add(io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault.getDescriptor())
-      .add(io.envoyproxy.envoy.extensions.filters.http.cors.v3.Cors.getDescriptor())
-      .add(io.envoyproxy.envoy.extensions.filters.http.grpc_stats.v3.FilterConfig.getDescriptor())
-      .add(io.envoyproxy.envoy.extensions.filters.http.grpc_web.v3.GrpcWeb.getDescriptor())
-      .add(io.envoyproxy.envoy.extensions.filters.listener.http_inspector.v3.HttpInspector.getDescriptor())
-      .add(io.envoyproxy.envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector.getDescriptor())
-      .add(io.envoyproxy.envoy.extensions.filters.listener.original_dst.v3.OriginalDst.getDescriptor())
-      .add(io.envoyproxy.envoy.extensions.filters.listener.original_src.v3.OriginalSrc.getDescriptor())
-      .add(io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions.getDescriptor())
-      .add(io.envoyproxy.envoy.extensions.network.dns_resolver.cares.v3.CaresDnsResolverConfig.getDescriptor())
-      .add(io.envoyproxy.envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate.getDescriptor())
-      .add(io.envoyproxy.envoy.extensions.retry.priority.previous_priorities.v3.PreviousPrioritiesConfig.getDescriptor())
-      .add(io.envoyproxy.envoy.extensions.request_id.uuid.v3.UuidRequestIdConfig.getDescriptor())
-      .add(com.github.xds.type.v3.TypedStruct.getDescriptor())
-      .build();
+  /** Every packed type generators emit; the one list lives in main code (debug config dumps use it too). */
+  static final JsonFormat.TypeRegistry TYPES = dev.istiod.xds.EnvoyTypes.REGISTRY;
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory()
@@ -70,7 +49,7 @@ final class ResourceYaml {
     try {
       return JSON.readTree(JsonFormat.printer().usingTypeRegistry(TYPES).print(m));
     } catch (InvalidProtocolBufferException e) {
-      throw new IllegalStateException("add the missing type to ResourceYaml.TYPES: " + e.getMessage(), e);
+      throw new IllegalStateException("add the missing type to dev.istiod.xds.EnvoyTypes: " + e.getMessage(), e);
     } catch (IOException e) {
       throw new IllegalStateException(e);
     }

@@ -82,7 +82,8 @@ final class KubeController {
     this.serviceConverter = new ServiceConverter(options.domainSuffix(), options.mesh());
     this.podConverter = new PodConverter(options.clusterId());
     this.endpointsBuilder = new EndpointsBuilder(podConverter, options.mesh());
-    this.matcher = new ProxyMatcher(pods, ns -> view.byNamespace().getOrDefault(ns, List.of()), options.clusterId());
+    this.matcher = new ProxyMatcher(pods, ns -> view.byNamespace().getOrDefault(ns, List.of()), endpointIndex,
+        options.clusterId());
   }
 
   // ---- reads (any thread) ----

@@ -23,6 +23,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -110,7 +111,7 @@ public final class KubeServiceRegistry implements ServiceDiscovery, AutoCloseabl
   private final CompletableFuture<Void> syncedFuture = new CompletableFuture<>();
   private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
   /** Keys queued and not yet applied, per kind: a burst of events for one object is applied once. */
-  private final Set<String> pending = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private final Set<String> pending = ConcurrentHashMap.newKeySet();
   private volatile boolean closed;
 
   /** Serialises the controller when a caller-supplied executor runs tasks on several threads. */
@@ -221,6 +222,10 @@ public final class KubeServiceRegistry implements ServiceDiscovery, AutoCloseabl
   /** Queues the object's key; the queue applies whatever version the informer holds by then. */
   private <T extends HasMetadata> void enqueue(String kind, SharedIndexInformer<T> informer, T obj,
       BiConsumer<ObjectName, T> apply) {
+    if (obj == null || obj.getMetadata() == null || obj.getMetadata().getName() == null) {
+      log.warn("{} informer delivered an object without a name; ignoring it", kind);
+      return;
+    }
     ObjectName name = ObjectName.of(obj);
     String storeKey = name.namespace().isEmpty() ? name.name() : name.namespace() + "/" + name.name();
     String pendingKey = kind + " " + storeKey;

@@ -2,6 +2,8 @@ package dev.istiod.serviceregistry.kube;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.istiod.model.Endpoint;
+import dev.istiod.model.EndpointIndex;
 import dev.istiod.model.Proxy;
 import dev.istiod.model.ServiceTarget;
 import java.util.ArrayList;
@@ -18,7 +20,8 @@ import org.slf4j.LoggerFactory;
  * Associates a connecting proxy with its Pod and the Service ports that Pod implements, as
  * upstream's {@code GetProxyServiceTargets}: the Pod is found by the proxy's IPs in its namespace
  * (or by the {@code <pod>.<namespace>} in its id, when the Pod has no IP yet or shares it); the
- * Services are those in that namespace whose selector matches the Pod's labels. When the Pod is not
+ * Services are those in that namespace whose selector matches the Pod's labels, else those without a
+ * selector whose endpoints list the Pod's IP. When the Pod is not
  * (yet) known, the proxy's own labels and {@code POD_PORTS} metadata stand in for it.
  *
  * <p>Reads only thread-safe views, so it runs on the xDS threads.
@@ -29,11 +32,14 @@ final class ProxyMatcher {
 
   private final PodIndex pods;
   private final Function<String, List<KubeService>> servicesInNamespace;
+  private final EndpointIndex endpoints;
   private final String clusterId;
 
-  ProxyMatcher(PodIndex pods, Function<String, List<KubeService>> servicesInNamespace, String clusterId) {
+  ProxyMatcher(PodIndex pods, Function<String, List<KubeService>> servicesInNamespace, EndpointIndex endpoints,
+      String clusterId) {
     this.pods = pods;
     this.servicesInNamespace = servicesInNamespace;
+    this.endpoints = endpoints;
     this.clusterId = clusterId;
   }
 
@@ -68,7 +74,8 @@ final class ProxyMatcher {
     }
     Optional<PodInfo> pod = podFor(proxy);
     if (pod.isPresent()) {
-      return targets(pod.get().namespace(), pod.get().labels(), pod.get().containerPorts());
+      List<ServiceTarget> bySelector = targets(pod.get().namespace(), pod.get().labels(), pod.get().containerPorts());
+      return bySelector.isEmpty() ? targetsByEndpoint(pod.get()) : bySelector;
     }
     if (proxy.labels().isEmpty() || proxy.configNamespace().isEmpty()) {
       return List.of();
@@ -98,6 +105,29 @@ final class ProxyMatcher {
         if (seen.add(target + "/" + port.model().protocol())) {
           out.add(new ServiceTarget(svc.service(), port.model(), target));
         }
+      }
+    }
+    return List.copyOf(out);
+  }
+
+  /**
+   * Upstream's fallback for a Pod no selector picks: Services without a selector (endpoints
+   * managed by hand, e.g. headless) that list one of the Pod's IPs, on the port the endpoint names.
+   */
+  private List<ServiceTarget> targetsByEndpoint(PodInfo pod) {
+    List<ServiceTarget> out = new ArrayList<>();
+    for (KubeService svc : servicesInNamespace.apply(pod.namespace())) {
+      if (!svc.selector().isEmpty() || svc.isExternalName()) {
+        continue;
+      }
+      Set<String> seen = new HashSet<>();
+      for (Endpoint e : endpoints.endpoints(svc.service().key())) {
+        if (!pod.ips().contains(e.address())) {
+          continue;
+        }
+        svc.service().portByName(e.servicePortName())
+            .filter(port -> seen.add(e.port() + "/" + port.protocol()))
+            .ifPresent(port -> out.add(new ServiceTarget(svc.service(), port, e.port())));
       }
     }
     return List.copyOf(out);

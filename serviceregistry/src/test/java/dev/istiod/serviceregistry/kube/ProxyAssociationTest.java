@@ -136,6 +136,24 @@ class ProxyAssociationTest {
     assertThat(controller.matcher().podFor(sidecar("default", "reviews-1", "10.0.0.77"))).isEmpty();
   }
 
+  @Test
+  void podNoSelectorPicks_implementsSelectorlessServicesListingItsIp() {
+    apply(pod("default", "db-0", List.of("10.0.1.1"), "db", "node-a", "role=db"));
+    apply(service("""
+        apiVersion: v1
+        kind: Service
+        metadata: {name: db, namespace: default}
+        spec: {clusterIP: None, ports: [{name: tcp-db, port: 5432}]}
+        """));
+    var slice = KubeObjects.slice("default", "db-manual", "db", List.of("tcp-db:5433"),
+        KubeObjects.Ep.ready("10.0.1.1", "db-0"));
+    controller.applySlice(ObjectName.of(slice), slice);
+
+    assertThat(controller.matcher().targets(sidecar("default", "db-0", "10.0.1.1")))
+        .extracting(t -> t.service().hostname(), t -> t.port().port(), ServiceTarget::targetPort)
+        .containsExactly(tuple("db.default.svc.cluster.local", 5432, 5433));
+  }
+
   private static Proxy withMetadata(Proxy p, Map<String, String> fields) {
     Struct.Builder s = Struct.newBuilder();
     fields.forEach((k, v) -> s.putFields(k, Value.newBuilder().setStringValue(v).build()));

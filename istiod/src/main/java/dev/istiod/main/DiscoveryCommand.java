@@ -100,7 +100,21 @@ final class DiscoveryCommand implements Callable<Integer> {
         keepaliveMaxServerConnectionAge.isBlank() ? null
             : parseDuration("--keepaliveMaxServerConnectionAge", keepaliveMaxServerConnectionAge),
         clusterId,
+        kubeconfigPath(),
+        System.getenv("KUBERNETES_SERVICE_HOST") != null && !System.getenv("KUBERNETES_SERVICE_HOST").isEmpty(),
         Features.fromEnvironment(System.getenv()));
+  }
+
+  /** {@code --kubeconfig}, else the first file of {@code KUBECONFIG}, else none. */
+  private java.nio.file.Path kubeconfigPath() {
+    if (!kubeconfig.isBlank()) {
+      return java.nio.file.Path.of(kubeconfig);
+    }
+    String env = System.getenv("KUBECONFIG");
+    if (env == null || env.isBlank()) {
+      return null;
+    }
+    return java.nio.file.Path.of(env.split(java.io.File.pathSeparator)[0]);
   }
 
   private static Duration parseDuration(String flag, String value) {

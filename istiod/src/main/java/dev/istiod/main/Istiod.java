@@ -1,24 +1,33 @@
 package dev.istiod.main;
 
 import dev.istiod.api.mesh.v1alpha1.MeshConfig;
+import dev.istiod.configstore.AggregateConfigStore;
 import dev.istiod.configstore.DirectoryConfigStore;
+import dev.istiod.configstore.kube.KubeConfigStore;
+import dev.istiod.configstore.kube.MeshConfigWatcher;
 import dev.istiod.configstore.KindRegistry;
 import dev.istiod.configstore.MemoryConfigStore;
 import dev.istiod.model.ConfigEvent;
+import dev.istiod.model.ConfigKey;
 import dev.istiod.model.ConfigStore;
 import dev.istiod.model.EndpointIndex;
 import dev.istiod.model.Environment;
 import dev.istiod.model.Kind;
 import dev.istiod.model.MeshConfigs;
+import dev.istiod.model.Proxy;
 import dev.istiod.model.PushRequest;
+import dev.istiod.model.ServiceDiscovery;
 import dev.istiod.model.TriggerReason;
 import dev.istiod.serviceregistry.AggregateServiceDiscovery;
+import dev.istiod.serviceregistry.kube.KubeServiceRegistry;
 import dev.istiod.serviceregistry.serviceentry.ServiceEntryRegistry;
 import dev.istiod.xds.gen.Generators;
 import dev.istiod.xds.grpcgen.ProxylessGrpc;
 import dev.istiod.xds.server.DiscoveryServer;
 import dev.istiod.xds.server.GrpcServerOptions;
 import dev.istiod.xds.server.XdsServerOptions;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.grpc.Server;
 import io.grpc.netty.NettyServerBuilder;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
@@ -36,6 +45,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -70,7 +80,11 @@ final class Istiod implements AutoCloseable {
   private ConfigStore configStore;
   private DirectoryConfigStore directoryStore;
   private ServiceEntryRegistry serviceEntries;
-  private DiscoveryServer discovery;
+  private KubernetesClient kube;
+  private KubeConfigStore kubeConfigs;
+  private KubeServiceRegistry kubeServices;
+  private MeshConfigWatcher meshWatcher;
+  private volatile DiscoveryServer discovery;
   private Server grpcServer;
   private HttpEndpoints httpServer;
   private HttpEndpoints monitoringServer;
@@ -92,24 +106,35 @@ final class Istiod implements AutoCloseable {
   }
 
   private void startComponents() throws IOException {
-    mesh = loadMeshConfig(options.meshConfigFile());
+    kube = openKubeClient();
+    mesh = initialMeshConfig();
 
     // Sources. Their handlers feed the push pipeline through this sink; nothing flows until the
     // discovery server exists, and the debouncer holds pushes until it is ready.
     AtomicReference<DiscoveryServer> sink = new AtomicReference<>();
-    java.util.function.Consumer<PushRequest> pushes = request -> {
+    Consumer<PushRequest> pushes = request -> {
       DiscoveryServer s = sink.get();
       if (s != null) {
         s.configUpdate(request);
       }
     };
-    configStore = openConfigStore();
+    configStore = openConfigStores();
     configStore.addHandler(event -> onConfigEvent(event, pushes));
     EndpointIndex endpoints = new EndpointIndex();
+    List<ServiceDiscovery> registries = new ArrayList<>();
+    if (kube != null) {
+      // Kubernetes first, as upstream: on a hostname both define, the Service wins.
+      kubeServices = new KubeServiceRegistry(kube, endpoints, pushes, KubeServiceRegistry.Options.defaults()
+          .withDomainSuffix(options.domainSuffix()).withClusterId(options.clusterId()).withMesh(() -> mesh)
+          .withPodChanges(pod -> onPodChange(pushes)));
+      closeables.add(kubeServices);
+      registries.add(kubeServices);
+    }
     serviceEntries = new ServiceEntryRegistry(configStore, endpoints, pushes,
         ServiceEntryRegistry.Options.defaults().withMesh(() -> mesh).withClusterId(options.clusterId()));
     closeables.add(serviceEntries);
-    Environment env = new Environment(configStore, AggregateServiceDiscovery.of(serviceEntries), endpoints,
+    registries.add(serviceEntries);
+    Environment env = new Environment(configStore, new AggregateServiceDiscovery(registries), endpoints,
         () -> mesh, options.domainSuffix());
 
     // The push pipeline and the generators every proxy kind needs.
@@ -118,42 +143,127 @@ final class Istiod implements AutoCloseable {
         new XdsServerOptions(f.debounceAfter(), f.debounceMax(), f.enableEdsDebounce(), f.pushThrottle(),
             XdsServerOptions.DEFAULT_PUSH_WAIT_LIMIT),
         metrics);
+    if (kubeServices != null) {
+      discovery.proxyInitializer(this::withWorkloadLabels);
+    }
     closeables.add(discovery);
     sink.set(discovery);
     discovery.start();
 
     // Initial load of every source.
+    if (kubeConfigs != null) {
+      kubeConfigs.start();
+    }
     if (directoryStore != null) {
       directoryStore.start();
+    }
+    if (meshWatcher != null) {
+      meshWatcher.start();
+    }
+    if (kubeServices != null) {
+      kubeServices.start();
     }
     serviceEntries.start();
 
     startGrpc();
     startHttp();
 
-    awaitSynced();
-    discovery.markReady();
-    registerInfoMetrics();
-    log.info("istiod ready: {} services, {} configs; xDS on {}, HTTP on {}, monitoring on {}",
-        env.serviceDiscovery().services().size(), countConfigs(), describe(grpcServer),
-        httpServer == null ? "-" : httpServer.address(), monitoringServer == null ? "-" : monitoringServer.address());
+    // Proxies are let in only once every cache has synced; until then /ready answers 503 and
+    // streams are refused, so no proxy sees config from half-loaded caches. A cluster that is not
+    // reachable yet keeps istiod waiting (and retrying), not exiting.
+    Thread readiness = new Thread(() -> awaitSyncedThenReady(env), "istiod-readiness");
+    readiness.setDaemon(true);
+    readiness.start();
   }
 
-  private ConfigStore openConfigStore() {
+  /**
+   * The cluster to use, as upstream decides: {@code --kubeconfig} (or {@code KUBECONFIG}), else
+   * in-cluster credentials when running in a Pod; null means the embedded default (no cluster).
+   */
+  private KubernetesClient openKubeClient() throws IOException {
+    io.fabric8.kubernetes.client.Config config;
+    if (options.kubeconfig() != null) {
+      if (!Files.isReadable(options.kubeconfig())) {
+        throw new IOException("kubeconfig " + options.kubeconfig() + " is not readable");
+      }
+      config = io.fabric8.kubernetes.client.Config.fromKubeconfig(null, Files.readString(options.kubeconfig()),
+          options.kubeconfig().toString());
+    } else if (options.inCluster()) {
+      config = io.fabric8.kubernetes.client.Config.autoConfigure(null);
+    } else {
+      return null;
+    }
+    KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build();
+    closeables.add(client);
+    log.info("using the Kubernetes API server at {}", config.getMasterUrl());
+    return client;
+  }
+
+  /**
+   * Upstream's order: a mesh config file wins when it exists (that is how the Helm chart mounts
+   * the ConfigMap); otherwise, in a cluster, the {@code istio} ConfigMap is watched; otherwise
+   * built-in defaults.
+   */
+  private MeshConfig initialMeshConfig() {
+    if (Files.exists(options.meshConfigFile()) || kube == null) {
+      return loadMeshConfig(options.meshConfigFile());
+    }
+    Features f = options.features();
+    meshWatcher = new MeshConfigWatcher(kube, f.podNamespace(), MeshConfigWatcher.configMapName(f.revision()),
+        updated -> {
+          mesh = updated;
+          DiscoveryServer d = discovery;
+          if (d != null) {
+            d.configUpdate(new PushRequest(Set.of(new ConfigKey(Kind.MESH_CONFIG, "", "mesh")),
+                Set.of(TriggerReason.GLOBAL), true, true, Instant.now()));
+          }
+        });
+    closeables.add(meshWatcher);
+    return meshWatcher.current();
+  }
+
+  /** The cluster's CRDs and the config directory, in that order of precedence. */
+  private ConfigStore openConfigStores() {
+    List<ConfigStore> stores = new ArrayList<>();
+    if (kube != null) {
+      kubeConfigs = new KubeConfigStore(kube, KindRegistry.istio());
+      closeables.add(kubeConfigs);
+      stores.add(kubeConfigs);
+    }
     if (options.configDir() != null) {
       directoryStore = DirectoryConfigStore.builder(options.configDir(), KindRegistry.istio()).build();
       closeables.add(directoryStore);
-      return directoryStore;
+      stores.add(directoryStore);
     }
-    log.warn("no --configDir and no cluster: serving an empty mesh");
-    return new MemoryConfigStore();
+    if (stores.isEmpty()) {
+      log.warn("no --configDir and no cluster: serving an empty mesh");
+      return new MemoryConfigStore();
+    }
+    return stores.size() == 1 ? stores.get(0) : new AggregateConfigStore(stores);
+  }
+
+  /** A connecting sidecar takes its labels from its Pod, matched by IP and namespace. */
+  private Proxy withWorkloadLabels(Proxy proxy) {
+    return kubeServices.podForProxy(proxy).map(pod -> proxy.withLabels(pod.workloadLabels())).orElse(proxy);
+  }
+
+  /**
+   * A Pod's labels or identity changed: the proxies running in it may now select other Sidecars,
+   * DestinationRules or services. Upstream pushes to just those proxies; a PushRequest cannot name
+   * a proxy yet, so this is a full push, debounced with everything else.
+   */
+  private void onPodChange(Consumer<PushRequest> pushes) {
+    DiscoveryServer d = discovery;
+    if (d != null && d.isReady()) {
+      pushes.accept(PushRequest.full(TriggerReason.PROXY, Set.of()));
+    }
   }
 
   /**
    * Config changes other than ServiceEntry and WorkloadEntry (which the ServiceEntry registry
    * turns into service and endpoint pushes) become full pushes naming the changed object.
    */
-  private static void onConfigEvent(ConfigEvent event, java.util.function.Consumer<PushRequest> pushes) {
+  private static void onConfigEvent(ConfigEvent event, Consumer<PushRequest> pushes) {
     Kind kind = event.key().kind();
     if (kind == Kind.SERVICE_ENTRY || kind == Kind.WORKLOAD_ENTRY) {
       return;
@@ -161,19 +271,52 @@ final class Istiod implements AutoCloseable {
     pushes.accept(PushRequest.full(TriggerReason.CONFIG, Set.of(event.key())));
   }
 
-  private void awaitSynced() {
-    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
-    while (!(configStore.hasSynced() && serviceEntries.hasSynced())) {
-      if (System.nanoTime() > deadline) {
-        throw new IllegalStateException("config sources did not sync within 2 minutes");
-      }
-      try {
+  private boolean synced() {
+    return configStore.hasSynced() && serviceEntries.hasSynced()
+        && (kubeServices == null || kubeServices.hasSynced())
+        && (meshWatcher == null || meshWatcher.hasSynced());
+  }
+
+  private void awaitSyncedThenReady(Environment env) {
+    long nextLog = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    try {
+      while (!synced()) {
+        if (closed.get()) {
+          return;
+        }
+        if (System.nanoTime() > nextLog) {
+          log.info("waiting for caches to sync (configs {}, kubernetes services {}, mesh config {})",
+              configStore.hasSynced(), kubeServices == null || kubeServices.hasSynced(),
+              meshWatcher == null || meshWatcher.hasSynced());
+          nextLog = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        }
         Thread.sleep(10);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted while waiting for caches to sync", e);
       }
+      if (meshWatcher != null) {
+        mesh = meshWatcher.current();
+      }
+      discovery.markReady();
+      registerInfoMetrics();
+      log.info("istiod ready: {} services, {} configs; xDS on {}, HTTP on {}, monitoring on {}",
+          env.serviceDiscovery().services().size(), countConfigs(), describe(grpcServer),
+          httpServer == null ? "-" : httpServer.address(), monitoringServer == null ? "-" : monitoringServer.address());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (RuntimeException e) {
+      log.error("istiod cannot become ready: {}", e.getMessage(), e);
     }
+  }
+
+  /** Waits until proxies are accepted; false on timeout. */
+  boolean awaitReady(Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!discovery.isReady()) {
+      if (System.nanoTime() > deadline) {
+        return false;
+      }
+      Thread.sleep(5);
+    }
+    return true;
   }
 
   private void startGrpc() throws IOException {

@@ -11,6 +11,9 @@ import java.util.Objects;
  *
  * @param configDir the embedded-default config directory, or null when unused
  * @param keepaliveMaxServerConnectionAge null for infinite
+ * @param kubeconfig the cluster to use ({@code --kubeconfig} or {@code KUBECONFIG}); null for none
+ * @param inCluster true when running in a Pod ({@code KUBERNETES_SERVICE_HOST} set) and no
+ *     kubeconfig was given: use the Pod's service account
  */
 record IstiodOptions(
     InetSocketAddress grpcAddr,
@@ -21,6 +24,8 @@ record IstiodOptions(
     String domainSuffix,
     Duration keepaliveMaxServerConnectionAge,
     String clusterId,
+    Path kubeconfig,
+    boolean inCluster,
     Features features) {
 
   IstiodOptions {

@@ -33,14 +33,15 @@ class IstiodTest {
   private AdsTestClient client;
 
   @BeforeEach
-  void start() throws IOException {
+  void start() throws Exception {
     for (String f : List.of("reviews.yaml", "sidecar.yaml")) {
       Files.copy(DEMO.resolve(f), dir.resolve(f));
     }
     InetSocketAddress any = new InetSocketAddress("127.0.0.1", 0);
     Features features = Features.fromEnvironment(Map.of("PILOT_DEBOUNCE_AFTER", "10ms"));
     istiod = Istiod.start(new IstiodOptions(any, any, any, dir, dir.resolve("no-mesh-file"), "cluster.local",
-        null, "Kubernetes", features));
+        null, "Kubernetes", null, false, features));
+    assertThat(istiod.awaitReady(Duration.ofSeconds(30))).isTrue();
     client = AdsTestClient.connect("127.0.0.1", istiod.grpcPort());
   }
 

@@ -61,6 +61,8 @@ abstract sealed class Connection<ReqT, RespT> permits SotwConnection, DeltaConne
 
   // Set once, before the connection is registered (and so published) with the server.
   private Proxy proxy;
+  /** The proxy as its node describes it, before istiod enriched it (labels from its Pod...). */
+  private Proxy nodeProxy;
   private String id;
 
   // Confined to the executor.
@@ -170,7 +172,8 @@ abstract sealed class Connection<ReqT, RespT> permits SotwConnection, DeltaConne
       String why = e.getMessage() != null ? e.getMessage() : e.toString();
       throw Status.INVALID_ARGUMENT.withDescription(why).asException();
     }
-    proxy = parsed;
+    nodeProxy = parsed;
+    proxy = server.initializeProxy(parsed);
     id = server.nextConnectionId(parsed);
     // Register before reading the current snapshot: a push context published after this read is
     // then pushed to us by the push queue, and one published before it is what we read.
@@ -190,6 +193,10 @@ abstract sealed class Connection<ReqT, RespT> permits SotwConnection, DeltaConne
         return;
       }
       try {
+        if (request.full()) {
+          // Registries may know more about the workload now (a Pod's labels changed).
+          proxy = server.initializeProxy(nodeProxy);
+        }
         List<CompletableFuture<Void>> sends = pushTypes(request, context);
         lastPush = context;
         lastPushTime = request.start();

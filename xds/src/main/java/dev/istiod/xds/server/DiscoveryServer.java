@@ -30,6 +30,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.UnaryOperator;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -93,6 +94,7 @@ public final class DiscoveryServer
   private final AtomicLong fullPushes = new AtomicLong();
   private final AtomicLong edsPushes = new AtomicLong();
   private volatile boolean ready;
+  private volatile UnaryOperator<Proxy> proxyInitializer = UnaryOperator.identity();
 
   /**
    * A server on the system clock, with its own debounce thread.
@@ -129,6 +131,25 @@ public final class DiscoveryServer
   private static ScheduledExecutorService debounceThread() {
     return Executors.newSingleThreadScheduledExecutor(
         Thread.ofPlatform().daemon().name("xds-debounce").factory());
+  }
+
+  /**
+   * Sets how a connecting proxy is completed from the registries (as upstream's
+   * {@code initializeProxy}: labels of its Pod, ...). Applied when a stream starts and before every
+   * full push. Call before {@link #start()}.
+   */
+  public void proxyInitializer(UnaryOperator<Proxy> initializer) {
+    this.proxyInitializer = Objects.requireNonNull(initializer, "initializer");
+  }
+
+  /** The proxy completed by the initializer; the node's own view if the initializer fails. */
+  Proxy initializeProxy(Proxy fromNode) {
+    try {
+      return proxyInitializer.apply(fromNode);
+    } catch (RuntimeException e) {
+      log.warn("ADS: initializing proxy {} failed; using its node metadata only", fromNode.id(), e);
+      return fromNode;
+    }
   }
 
   /** Starts the push workers. */

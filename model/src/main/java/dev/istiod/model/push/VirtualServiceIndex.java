@@ -28,8 +28,11 @@ import java.util.Set;
  * those exported to it, then the public ones, each oldest first; that order decides which
  * VirtualService wins when two claim one host.
  *
- * <p>Issue 3's seams: {@link #forGateway} already serves gateway proxies; merging several
- * VirtualServices for one host and delegates would go in {@link #build}.
+ * <p>Delegate VirtualServices (no hosts) are not indexed themselves: {@link #build} merges them
+ * into the root VirtualServices that delegate to them ({@link VirtualServiceDelegates}). Several
+ * VirtualServices for one host stay separate here; the order above is what the route builders
+ * use to resolve them (a sidecar keeps the first for a host, as upstream; a gateway concatenates
+ * their routes).
  */
 public final class VirtualServiceIndex {
   /** The reserved gateway name meaning "all sidecars". */
@@ -58,10 +61,9 @@ public final class VirtualServiceIndex {
     Map<String, List<Config>> pub = new HashMap<>();
     Map<String, List<Config>> priv = new HashMap<>();
     Map<String, List<Config>> exported = new HashMap<>();
-    List<Config> all = new ArrayList<>();
-    for (Config raw : configs.stream().sorted(ORDER).toList()) {
-      Config c = resolve(raw, domainSuffix);
-      all.add(c);
+    List<Config> resolved = configs.stream().sorted(ORDER).map(raw -> resolve(raw, domainSuffix)).toList();
+    List<Config> all = VirtualServiceDelegates.merge(resolved, mesh.getDefaultVirtualServiceExportToList());
+    for (Config c : all) {
       VirtualService vs = c.spec(VirtualService.class);
       List<String> gateways = vs.getGatewaysCount() == 0 ? List.of(MESH_GATEWAY) : vs.getGatewaysList();
       Set<String> exportTo = new LinkedHashSet<>(
@@ -79,7 +81,7 @@ public final class VirtualServiceIndex {
     return new VirtualServiceIndex(freeze(pub), freeze(priv), freeze(exported), List.copyOf(all));
   }
 
-  /** Every VirtualService (resolved), oldest first. */
+  /** Every VirtualService (resolved, delegates merged into their roots), oldest first. */
   public List<Config> all() {
     return all;
   }

@@ -24,10 +24,12 @@ public final class DefaultRoutes {
         .setCluster(EnvoyNames.outboundCluster(port, "", host))
         .setTimeout(NO_TIMEOUT)
         .setMaxGrpcTimeout(NO_TIMEOUT);
-    var retry = Retries.convert(in.mesh().hasDefaultHttpRetryPolicy() ? in.mesh().getDefaultHttpRetryPolicy() : null);
+    // Upstream keeps the previous-host retry predicate here even under consistent hashing.
+    var retry = Retries.convert(in.mesh().hasDefaultHttpRetryPolicy() ? in.mesh().getDefaultHttpRetryPolicy() : null, false);
     if (retry != null) {
       action.setRetryPolicy(retry);
     }
+    HashPolicies.forService(in, host, port).flatMap(HashPolicies::toHashPolicy).ifPresent(action::addHashPolicy);
     return Route.newBuilder()
         .setName(EnvoyNames.DEFAULT_ROUTE)
         .setMatch(RouteMatches.catchAll())

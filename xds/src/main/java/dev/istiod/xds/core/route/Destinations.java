@@ -11,8 +11,12 @@ import io.envoyproxy.envoy.config.route.v3.WeightedCluster;
 import java.util.Optional;
 
 /**
- * Where a route forwards: one cluster, or weighted clusters when the route lists several
- * destinations (zero weights are dropped), each {@code outbound|port|subset|host}.
+ * Where a route forwards, as upstream's {@code processDestination} and
+ * {@code processWeightedDestination}: one cluster, or weighted clusters when the route lists
+ * several destinations (zero weights are dropped; weights are relative). A destination's own
+ * {@code headers} go after the route's on a single destination, or onto its entry of the split;
+ * its authority rewrite applies unless the route already rewrites the host. DestinationRule
+ * consistent hashing adds one hash policy per destination that uses it.
  */
 final class Destinations {
   static final RouteContributor CONTRIBUTOR = (ctx, route) -> {
@@ -21,7 +25,7 @@ final class Destinations {
     }
     RouteAction.Builder action = route.getRouteBuilder();
     if (ctx.http().getRouteCount() == 1) {
-      action.setCluster(cluster(ctx.http().getRoute(0).getDestination(), ctx));
+      single(ctx, route, action, ctx.http().getRoute(0));
       return;
     }
     WeightedCluster.Builder weighted = WeightedCluster.newBuilder();
@@ -29,9 +33,14 @@ final class Destinations {
       if (d.getWeight() == 0) {
         continue;
       }
-      weighted.addClusters(WeightedCluster.ClusterWeight.newBuilder()
+      WeightedCluster.ClusterWeight.Builder entry = WeightedCluster.ClusterWeight.newBuilder()
           .setName(cluster(d.getDestination(), ctx))
-          .setWeight(UInt32Value.of(d.getWeight())));
+          .setWeight(UInt32Value.of(d.getWeight()));
+      if (d.hasHeaders()) {
+        HeaderOperations.of(d.getHeaders()).applyTo(entry);
+      }
+      weighted.addClusters(entry);
+      addHashPolicy(ctx, action, d);
     }
     if (weighted.getClustersCount() == 0) {
       route.clearAction(); // all weights zero: Envoy rejects an empty split, the translator drops the route
@@ -41,6 +50,26 @@ final class Destinations {
   };
 
   private Destinations() {}
+
+  private static void single(RouteContributor.Context ctx, Route.Builder route, RouteAction.Builder action,
+      HTTPRouteDestination d) {
+    action.setCluster(cluster(d.getDestination(), ctx));
+    if (d.hasHeaders()) {
+      HeaderOperations ops = HeaderOperations.of(d.getHeaders());
+      ops.appendTo(route);
+      // A route-level rewrite wins, so one destination and a split of several behave alike.
+      if (!ops.authority().isEmpty()
+          && action.getHostRewriteSpecifierCase() == RouteAction.HostRewriteSpecifierCase.HOSTREWRITESPECIFIER_NOT_SET) {
+        action.setHostRewriteLiteral(ops.authority());
+      }
+    }
+    addHashPolicy(ctx, action, d);
+  }
+
+  private static void addHashPolicy(RouteContributor.Context ctx, RouteAction.Builder action, HTTPRouteDestination d) {
+    HashPolicies.forDestination(ctx.inputs(), d.getDestination()).flatMap(HashPolicies::toHashPolicy)
+        .ifPresent(action::addHashPolicy);
+  }
 
   /**
    * The cluster of a destination, as upstream's {@code GetDestinationCluster}: the destination's

@@ -16,7 +16,7 @@ final class DirectAnswers {
 
   static final RouteContributor CONTRIBUTOR = (ctx, route) -> {
     if (ctx.http().hasRedirect()) {
-      redirect(route, ctx.http().getRedirect(), ctx.listenerPort(), false);
+      redirect(route, ctx.http().getRedirect(), ctx.listenerPort(), ctx.scope().tls());
     } else if (ctx.http().hasDirectResponse()) {
       directResponse(route, ctx.http().getDirectResponse());
     }

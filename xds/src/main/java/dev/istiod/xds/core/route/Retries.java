@@ -26,7 +26,10 @@ final class Retries {
     }
     HTTPRetry policy = ctx.http().hasRetries() ? ctx.http().getRetries()
         : ctx.inputs().mesh().hasDefaultHttpRetryPolicy() ? ctx.inputs().mesh().getDefaultHttpRetryPolicy() : null;
-    RetryPolicy converted = convert(policy);
+    // Upstream only looks at the hash of a single destination; a split keeps the host predicate.
+    boolean consistentHash = ctx.http().getRouteCount() == 1
+        && HashPolicies.forDestination(ctx.inputs(), ctx.http().getRoute(0).getDestination()).isPresent();
+    RetryPolicy converted = convert(policy, consistentHash);
     if (converted != null) {
       route.getRouteBuilder().setRetryPolicy(converted);
     }
@@ -40,13 +43,22 @@ final class Retries {
 
   private Retries() {}
 
-  static RetryPolicy defaultPolicy() {
-    return RetryPolicy.newBuilder()
+  /**
+   * Two retries on connection failures, refused streams and gRPC unavailable/cancelled, on another
+   * host unless consistent hashing pins the host. {@code retriable-status-codes} without codes
+   * retries only the codes a request's {@code x-envoy-retriable-status-codes} names: 503 is not
+   * retried by default (Istio 1.24+, the old behaviour was the {@code EXCLUDE_503} compatibility
+   * flag, removed in 1.27).
+   */
+  static RetryPolicy defaultPolicy(boolean consistentHash) {
+    RetryPolicy.Builder out = RetryPolicy.newBuilder()
         .setNumRetries(UInt32Value.of(2))
         .setRetryOn(DEFAULT_RETRY_ON)
-        .setHostSelectionRetryMaxAttempts(5)
-        .addRetryHostPredicate(previousHosts())
-        .build();
+        .setHostSelectionRetryMaxAttempts(5);
+    if (!consistentHash) {
+      out.addRetryHostPredicate(previousHosts());
+    }
+    return out.build();
   }
 
   /** The inbound default: retry only requests that never reached the app. */
@@ -54,15 +66,19 @@ final class Retries {
     return RetryPolicy.newBuilder().setNumRetries(UInt32Value.of(2)).setRetryOn(INBOUND_RETRY_ON).build();
   }
 
-  /** Null when retries are disabled ({@code attempts: 0}). */
-  static RetryPolicy convert(HTTPRetry in) {
+  /**
+   * Upstream's {@code ConvertPolicy}: null when retries are disabled ({@code attempts: 0}).
+   *
+   * @param consistentHash the destination uses consistent hashing, so retries stay on its host
+   */
+  static RetryPolicy convert(HTTPRetry in, boolean consistentHash) {
     if (in == null) {
-      return defaultPolicy();
+      return defaultPolicy(consistentHash);
     }
     if (in.getAttempts() <= 0) {
       return null;
     }
-    RetryPolicy.Builder out = defaultPolicy().toBuilder().setNumRetries(UInt32Value.of(in.getAttempts()));
+    RetryPolicy.Builder out = defaultPolicy(consistentHash).toBuilder().setNumRetries(UInt32Value.of(in.getAttempts()));
     if (!in.getRetryOn().isEmpty()) {
       List<String> words = new ArrayList<>();
       List<Integer> codes = new ArrayList<>();

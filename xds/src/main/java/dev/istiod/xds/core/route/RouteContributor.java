@@ -12,8 +12,7 @@ import java.util.function.Function;
 /**
  * One HTTP feature's part of translating a VirtualService HTTP route into an Envoy route.
  * {@link HttpRouteTranslator#CONTRIBUTORS} runs them in a fixed order on a route whose name,
- * match and metadata are already set. Issue 3's rewrite, header manipulation, mirroring, fault
- * injection, CORS and hash policies are further contributors.
+ * match and metadata are already set; each reads the Istio route and fills its own fields.
  */
 @FunctionalInterface
 public interface RouteContributor {
@@ -21,15 +20,19 @@ public interface RouteContributor {
    * The route being translated.
    *
    * @param match the match condition this Envoy route is for; null for a route without matches
-   * @param listenerPort the port of the listener the route configuration serves
+   * @param scope the listener port, gateway names and transport the routes are built for
    * @param services the services visible on this route configuration, by hostname
    */
-  record Context(ProxyInputs inputs, Config virtualService, HTTPRoute http, HTTPMatchRequest match, int listenerPort,
+  record Context(ProxyInputs inputs, Config virtualService, HTTPRoute http, HTTPMatchRequest match, RouteScope scope,
       Function<String, Optional<Service>> services) {
 
     /** True when the route answers itself (redirect or direct response) instead of forwarding. */
     public boolean answersDirectly() {
       return http.hasRedirect() || http.hasDirectResponse();
+    }
+
+    public int listenerPort() {
+      return scope.listenerPort();
     }
   }
 

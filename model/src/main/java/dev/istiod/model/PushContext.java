@@ -2,6 +2,7 @@ package dev.istiod.model;
 
 import dev.istiod.api.mesh.v1alpha1.MeshConfig;
 import dev.istiod.model.push.DestinationRuleIndex;
+import dev.istiod.model.push.GatewayIndex;
 import dev.istiod.model.push.ServiceIndex;
 import dev.istiod.model.push.SidecarIndex;
 import dev.istiod.model.push.SidecarScope;
@@ -34,9 +35,9 @@ import java.util.concurrent.ConcurrentHashMap;
  *   <li><b>Reuse.</b> {@code build} rebuilds only the indexes a request can have changed: a
  *       request naming no VirtualService reuses the previous VirtualService index, and so on. A
  *       forced request, a request without keys, or a mesh config change rebuilds everything.</li>
- *   <li><b>Seams for issue 3.</b> Gateways are collected but not yet indexed per gateway proxy
- *       ({@link #gateways}); VirtualServices bound to a gateway are already served by
- *       {@link #virtualServices(String, String)}.</li>
+ *   <li><b>Gateways.</b> A gateway proxy's Gateway resources come from {@link #gatewaysFor};
+ *       the VirtualServices bound to them from {@link #virtualServices(String, String)}. Gateway
+ *       proxies never take a Sidecar resource: their scope is always the namespace default.</li>
  * </ul>
  */
 public final class PushContext {
@@ -50,12 +51,12 @@ public final class PushContext {
   private final VirtualServiceIndex virtualServiceIndex;
   private final DestinationRuleIndex destinationRuleIndex;
   private final SidecarIndex sidecarIndex;
-  private final List<Config> gateways;
+  private final GatewayIndex gateways;
   private final ConcurrentHashMap<ScopeKey, SidecarScope> scopes = new ConcurrentHashMap<>();
 
   private PushContext(String version, Environment env, MeshConfig mesh, Instant createdAt, ServiceIndex serviceIndex,
       VirtualServiceIndex virtualServiceIndex, DestinationRuleIndex destinationRuleIndex, SidecarIndex sidecarIndex,
-      List<Config> gateways) {
+      GatewayIndex gateways) {
     this.version = version;
     this.env = env;
     this.mesh = mesh;
@@ -89,8 +90,8 @@ public final class PushContext {
         : DestinationRuleIndex.build(store.list(Kind.DESTINATION_RULE), mesh, env.domainSuffix());
     SidecarIndex sidecars = reusable && !request.touches(Kind.SIDECAR) ? previous.sidecarIndex
         : SidecarIndex.build(store.list(Kind.SIDECAR), mesh.getRootNamespace());
-    List<Config> gateways = reusable && !request.touches(Kind.GATEWAY) ? previous.gateways
-        : List.copyOf(store.list(Kind.GATEWAY));
+    GatewayIndex gateways = reusable && !request.touches(Kind.GATEWAY) ? previous.gateways
+        : GatewayIndex.build(store.list(Kind.GATEWAY));
     PushContext ctx = new PushContext(version, env, mesh, Instant.now(), services, vs, dr, sidecars, gateways);
     if (endpointsOnly && services == previous.serviceIndex && vs == previous.virtualServiceIndex
         && dr == previous.destinationRuleIndex && sidecars == previous.sidecarIndex) {
@@ -138,7 +139,8 @@ public final class PushContext {
 
   /** The sidecar scope of a proxy: its Sidecar resource's imports, or the implicit default. */
   public SidecarScope sidecarScope(Proxy proxy) {
-    Config sidecar = sidecarIndex.select(proxy).orElse(null);
+    // Upstream's DefaultSidecarScopeForGateway: gateways ignore Sidecar resources.
+    Config sidecar = proxy.isRouter() ? null : sidecarIndex.select(proxy).orElse(null);
     ScopeKey key = new ScopeKey(sidecar == null ? null : sidecar.key(), proxy.configNamespace());
     return scopes.computeIfAbsent(key, k -> SidecarScope.build(sidecar, k.namespace(), serviceIndex,
         virtualServiceIndex, destinationRuleIndex, mesh));
@@ -170,8 +172,13 @@ public final class PushContext {
     return destinationRuleIndex.lookup(namespace, service);
   }
 
-  /** Gateway resources (issue 3 indexes them per gateway proxy). */
+  /** Every Gateway resource, oldest first. */
   public List<Config> gateways() {
-    return gateways;
+    return gateways.all();
+  }
+
+  /** The Gateway resources a gateway proxy serves (its labels match their selector), oldest first. */
+  public List<Config> gatewaysFor(Proxy proxy) {
+    return gateways.forProxy(proxy);
   }
 }

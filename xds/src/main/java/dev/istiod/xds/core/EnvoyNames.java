@@ -35,6 +35,18 @@ public final class EnvoyNames {
   /** Name of the route generated for a service without a VirtualService. */
   public static final String DEFAULT_ROUTE = "default";
 
+  /** The separator of {@link #sniDnatCluster} names. */
+  private static final String SNI_DNAT_SEPARATOR = "_.";
+
+  /** SDS resource names of the workload certificate and trust bundle the agent serves. */
+  public static final String SDS_WORKLOAD_CERTIFICATE = "default";
+  public static final String SDS_ROOT_CA = "ROOTCA";
+  /** Bootstrap cluster of the agent's SDS server (ISTIO-COMPAT §4). */
+  public static final String SDS_AGENT_CLUSTER = "sds-grpc";
+  /** Typed credential references kept as written (upstream's {@code credentials.ToResourceName}). */
+  private static final java.util.List<String> TYPED_CREDENTIAL_PREFIXES =
+      java.util.List.of("kubernetes://", "kubernetes-gateway://", "configmap://");
+
   /** Traffic direction part of cluster names. */
   public enum Direction {
     INBOUND("inbound"), OUTBOUND("outbound");
@@ -69,9 +81,22 @@ public final class EnvoyNames {
     return Direction.INBOUND.value + "|" + port + "||";
   }
 
-  /** Parses a cluster name built by {@link #outboundCluster} or {@link #inboundCluster}. */
+  /**
+   * The SNI-DNAT form of an outbound cluster, {@code outbound_.<port>_.<subset>_.<host>}: the
+   * name AUTO_PASSTHROUGH gateways route on (it is also the SNI Istio mTLS clients send).
+   */
+  public static String sniDnatCluster(int port, String subset, String host) {
+    return Direction.OUTBOUND.value + SNI_DNAT_SEPARATOR + port + SNI_DNAT_SEPARATOR + subset + SNI_DNAT_SEPARATOR + host;
+  }
+
+  /**
+   * Parses a cluster name built by {@link #outboundCluster}, {@link #inboundCluster} or
+   * {@link #sniDnatCluster}, as upstream's {@code ParseSubsetKey}.
+   */
   public static Optional<SubsetKey> parseCluster(String name) {
-    String[] parts = name.split("\\|", -1);
+    boolean sniDnat = name.startsWith(Direction.OUTBOUND.value + SNI_DNAT_SEPARATOR)
+        || name.startsWith(Direction.INBOUND.value + SNI_DNAT_SEPARATOR);
+    String[] parts = sniDnat ? splitSniDnat(name) : name.split("\\|", -1);
     if (parts.length != 4) {
       return Optional.empty();
     }
@@ -145,5 +170,64 @@ public final class EnvoyNames {
   /** Decorator operation of a route to one cluster: {@code <host>:<port><path>}. */
   public static String routeOperation(String hostOrName, int port, String path) {
     return hostOrName + ":" + port + path;
+  }
+
+  /** Splits {@code dir_.port_.subset_.host} into four parts; the host may itself contain "_.". */
+  private static String[] splitSniDnat(String name) {
+    String[] out = new String[4];
+    int from = 0;
+    for (int i = 0; i < 3; i++) {
+      int at = name.indexOf(SNI_DNAT_SEPARATOR, from);
+      if (at < 0) {
+        return new String[0];
+      }
+      out[i] = name.substring(from, at);
+      from = at + SNI_DNAT_SEPARATOR.length();
+    }
+    out[3] = name.substring(from);
+    return out;
+  }
+
+  /**
+   * RDS name of a gateway's plain-text HTTP servers on a port: {@code http.<port>}, with
+   * {@code .<bind>} when the servers bind one address.
+   */
+  public static String gatewayHttpRouteConfig(int port, String bind) {
+    return "http." + port + (bind.isEmpty() ? "" : "." + bind);
+  }
+
+  /**
+   * RDS name of one TLS-terminating HTTPS server:
+   * {@code https.<port>.<portName>.<gatewayName>.<gatewayNamespace>[.<bind>]}.
+   */
+  public static String gatewayHttpsRouteConfig(int port, String portName, String gatewayName, String gatewayNamespace,
+      String bind) {
+    return "https." + port + "." + portName + "." + gatewayName + "." + gatewayNamespace
+        + (bind.isEmpty() ? "" : "." + bind);
+  }
+
+  /** The virtual host of a gateway route configuration with no host bound: every request gets 404. */
+  public static String gatewayBlackHoleVirtualHost(int port) {
+    return hostPort("blackhole", port);
+  }
+
+  /**
+   * SDS resource name of a gateway {@code credentialName}: {@code kubernetes://<name>}, unless
+   * the name already says its type; {@code builtin://} means the workload certificate.
+   */
+  public static String credentialSecret(String credentialName) {
+    if (credentialName.startsWith("builtin://")) {
+      return SDS_WORKLOAD_CERTIFICATE;
+    }
+    return TYPED_CREDENTIAL_PREFIXES.stream().anyMatch(credentialName::startsWith)
+        ? credentialName : "kubernetes://" + credentialName;
+  }
+
+  /** SDS resource name of the CA bundle that goes with a credential: {@code <secret>-cacert}. */
+  public static String credentialCaSecret(String credentialName) {
+    if (credentialName.startsWith("builtin://")) {
+      return SDS_ROOT_CA;
+    }
+    return credentialSecret(credentialName) + "-cacert";
   }
 }

@@ -13,6 +13,8 @@ import dev.istiod.xds.core.ProxyInputs;
 import dev.istiod.xds.core.cluster.ClusterBuilder;
 import dev.istiod.xds.core.cluster.InboundClusters;
 import dev.istiod.xds.core.cluster.SpecialClusters;
+import dev.istiod.xds.core.gateway.GatewayClusters;
+import dev.istiod.xds.core.gateway.GatewayInputs;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -24,7 +26,8 @@ import org.slf4j.LoggerFactory;
 /**
  * CDS: the outbound clusters of every service in the proxy's sidecar scope (and their subsets),
  * the black hole and passthrough clusters, and for sidecars the inbound clusters of the proxy's
- * own workload ports. Gateways (issue 3) get the outbound clusters and the black hole only.
+ * own workload ports. Gateways get the outbound clusters, the black hole, and with an
+ * AUTO_PASSTHROUGH server the SNI-DNAT clusters ({@link GatewayClusters}).
  */
 final class CdsGenerator implements XdsGenerator {
   private static final Logger log = LoggerFactory.getLogger(CdsGenerator.class);
@@ -54,6 +57,9 @@ final class CdsGenerator implements XdsGenerator {
     }
     SpecialClusters special = new SpecialClusters(in);
     clusters.add(special.blackHole());
+    if (proxy.isRouter()) {
+      clusters.addAll(new GatewayClusters(GatewayInputs.of(in)).sniDnat());
+    }
     if (proxy.isSidecar()) {
       clusters.add(special.passthrough());
       clusters.addAll(new InboundClusters(in).build());

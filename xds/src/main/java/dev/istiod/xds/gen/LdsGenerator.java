@@ -9,6 +9,8 @@ import dev.istiod.xds.WatchedResource;
 import dev.istiod.xds.XdsGenerator;
 import dev.istiod.xds.XdsResource;
 import dev.istiod.xds.core.ProxyInputs;
+import dev.istiod.xds.core.gateway.GatewayInputs;
+import dev.istiod.xds.core.gateway.GatewayListeners;
 import dev.istiod.xds.core.listener.InboundListeners;
 import dev.istiod.xds.core.listener.OutboundListeners;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
@@ -19,7 +21,7 @@ import java.util.Set;
 /**
  * LDS: for sidecars, the per-port outbound listeners, {@code virtualOutbound}, and the inbound
  * listeners ({@code virtualInbound} or bound Sidecar ingress ports), in upstream's order.
- * Gateway listeners arrive with issue 3; a gateway gets none yet.
+ * For gateways, a listener per merged Gateway server port ({@link GatewayListeners}).
  */
 final class LdsGenerator implements XdsGenerator {
   @Override
@@ -36,6 +38,12 @@ final class LdsGenerator implements XdsGenerator {
   @Override
   public GenerationResult generate(Proxy proxy, PushContext push, WatchedResource watched, PushRequest request) {
     List<Listener> listeners = new ArrayList<>();
+    String skipped = "";
+    if (proxy.isRouter()) {
+      GatewayListeners.Result gateway = new GatewayListeners(GatewayInputs.of(ProxyInputs.of(proxy, push))).build();
+      listeners.addAll(gateway.listeners());
+      skipped = gateway.skipped().isEmpty() ? "" : "; left out: " + String.join("; ", gateway.skipped());
+    }
     if (proxy.isSidecar()) {
       ProxyInputs in = ProxyInputs.of(proxy, push);
       OutboundListeners outbound = new OutboundListeners(in);
@@ -49,6 +57,6 @@ final class LdsGenerator implements XdsGenerator {
         out.add(XdsResource.of(l.getName(), l));
       }
     }
-    return new GenerationResult(out, Set.of(), false, out.size() + " listeners");
+    return new GenerationResult(out, Set.of(), false, out.size() + " listeners" + skipped);
   }
 }

@@ -9,6 +9,8 @@ import dev.istiod.xds.WatchedResource;
 import dev.istiod.xds.XdsGenerator;
 import dev.istiod.xds.XdsResource;
 import dev.istiod.xds.core.ProxyInputs;
+import dev.istiod.xds.core.gateway.GatewayInputs;
+import dev.istiod.xds.core.gateway.GatewayRoutes;
 import dev.istiod.xds.core.route.OutboundRoutes;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,7 +20,8 @@ import java.util.TreeSet;
 /**
  * RDS: one route configuration per subscribed name; sidecar names are listener ports
  * ({@code "80"}). Unknown names get an empty configuration, as upstream, so Envoy's listener
- * warming completes. Gateway route configurations arrive with issue 3.
+ * warming completes. Gateways' names are per server ({@code http.<port>},
+ * {@code https.<port>.<portName>.<gateway>.<namespace>}, {@link GatewayRoutes}).
  */
 final class RdsGenerator implements XdsGenerator {
   @Override
@@ -33,8 +36,15 @@ final class RdsGenerator implements XdsGenerator {
 
   @Override
   public GenerationResult generate(Proxy proxy, PushContext push, WatchedResource watched, PushRequest request) {
-    OutboundRoutes routes = new OutboundRoutes(ProxyInputs.of(proxy, push));
     List<XdsResource> out = new ArrayList<>();
+    if (proxy.isRouter()) {
+      GatewayRoutes routes = new GatewayRoutes(GatewayInputs.of(ProxyInputs.of(proxy, push)));
+      for (String name : new TreeSet<>(watched.resourceNames())) {
+        out.add(XdsResource.of(name, routes.build(name)));
+      }
+      return new GenerationResult(out, Set.of(), false, out.size() + " route configurations");
+    }
+    OutboundRoutes routes = new OutboundRoutes(ProxyInputs.of(proxy, push));
     for (String name : new TreeSet<>(watched.resourceNames())) {
       out.add(XdsResource.of(name, routes.build(name)));
     }

@@ -36,6 +36,12 @@ final class Backend implements AutoCloseable {
   private final HttpServer server;
   private final ExecutorService executor;
   private final List<Request> requests = new CopyOnWriteArrayList<>();
+  /** Requests still to be answered with {@link #failStatus} instead of 200 (see {@link #failNext}). */
+  private final java.util.concurrent.atomic.AtomicInteger failuresLeft = new java.util.concurrent.atomic.AtomicInteger();
+  private volatile int failStatus = 503;
+  /** Requests still to be held for {@link #delay} before the answer (see {@link #delayNext}). */
+  private final java.util.concurrent.atomic.AtomicInteger delaysLeft = new java.util.concurrent.atomic.AtomicInteger();
+  private volatile java.time.Duration delay = java.time.Duration.ZERO;
 
   private Backend(String name, HttpServer server, ExecutorService executor) {
     this.name = name;
@@ -66,10 +72,14 @@ final class Backend implements AutoCloseable {
       exchange.getRequestHeaders().forEach((key, values) ->
           headers.put(key.toLowerCase(Locale.ROOT), String.join(",", values)));
       requests.add(new Request(exchange.getRequestMethod(), exchange.getRequestURI().toString(), headers));
+      if (delaysLeft.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+        sleep(delay);
+      }
+      int status = failuresLeft.getAndUpdate(n -> Math.max(0, n - 1)) > 0 ? failStatus : 200;
       byte[] reply = (name + "\n").getBytes(StandardCharsets.UTF_8);
       exchange.getResponseHeaders().set(SERVED_BY, name);
       exchange.getResponseHeaders().set("content-type", "text/plain");
-      exchange.sendResponseHeaders(200, reply.length);
+      exchange.sendResponseHeaders(status, reply.length);
       try (OutputStream out = exchange.getResponseBody()) {
         out.write(reply);
       }
@@ -78,6 +88,26 @@ final class Backend implements AutoCloseable {
 
   String name() {
     return name;
+  }
+
+  /** Answers the next {@code count} requests with {@code status} (still recorded), then 200 again. */
+  void failNext(int count, int status) {
+    failStatus = status;
+    failuresLeft.set(count);
+  }
+
+  /** Holds each of the next {@code count} requests for {@code duration} before answering. */
+  void delayNext(int count, java.time.Duration duration) {
+    delay = duration;
+    delaysLeft.set(count);
+  }
+
+  private static void sleep(java.time.Duration d) {
+    try {
+      Thread.sleep(d);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   String address() {

@@ -25,9 +25,12 @@ public record EgressListener(IstioEgressListener listener, List<Service> service
     virtualServices = List.copyOf(virtualServices);
   }
 
-  /** True for a listener without a port: it generates listeners for every imported service port. */
+  /**
+   * True for a listener without a port: it generates listeners for every imported service port.
+   * (A port numbered 0 is a Unix-socket listener's, not a catch-all, as upstream.)
+   */
   public boolean isCatchAll() {
-    return listener.getPort().getNumber() == 0;
+    return !listener.hasPort();
   }
 
   /** The listener's port, or 0 for a catch-all. */

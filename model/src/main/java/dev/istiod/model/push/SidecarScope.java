@@ -130,7 +130,7 @@ public final class SidecarScope {
     return false;
   }
 
-  /** Upstream's legacy {@code selectServices}: one namespace per hostname, the proxy's own first. */
+  /** Upstream's {@code selectServices}: one namespace per hostname, the proxy's own first. */
   private static List<Service> selectServices(List<Service> candidates, String configNamespace, HostImports imports,
       EgressListener listener) {
     List<Service> imported = new ArrayList<>();
@@ -153,14 +153,18 @@ public final class SidecarScope {
         imported.add(matched);
       }
     }
-    Map<String, String> chosenNamespace = new HashMap<>();
+    // One namespace per hostname (upstream's unified scoping): the proxy's own; else a Kubernetes
+    // service over a ServiceEntry; else the first imported.
+    Map<String, Service> chosen = new HashMap<>();
     for (Service s : imported) {
-      String prev = chosenNamespace.get(s.hostname());
-      if (prev == null || s.namespace().equals(configNamespace)) {
-        chosenNamespace.put(s.hostname(), s.namespace());
+      Service prev = chosen.get(s.hostname());
+      boolean kube = s.registry() == Service.Registry.KUBERNETES;
+      if (prev == null || s.namespace().equals(configNamespace)
+          || (kube && prev.registry() != Service.Registry.KUBERNETES && !prev.namespace().equals(configNamespace))) {
+        chosen.put(s.hostname(), s);
       }
     }
-    return imported.stream().filter(s -> chosenNamespace.get(s.hostname()).equals(s.namespace())).toList();
+    return imported.stream().filter(s -> chosen.get(s.hostname()).namespace().equals(s.namespace())).toList();
   }
 
   /** The service with only the given ports, or null if it has none of them; 0 means every port. */
@@ -207,17 +211,34 @@ public final class SidecarScope {
     return List.copyOf(added.values());
   }
 
-  /** Same hostname twice: ports of one namespace's service are unioned, another namespace's is dropped. */
+  /**
+   * Upstream's {@code appendSidecarServices}: the first service of a hostname wins, except that a
+   * Kubernetes service replaces one from another registry (no squatting on a hostname before the
+   * Service exists); a later service of the same namespace, registry, resolution, labels and
+   * visibility adds its ports.
+   */
   private static void append(Map<String, Service> added, Service s) {
     Service existing = added.get(s.hostname());
     if (existing == null) {
       added.put(s.hostname(), s);
       return;
     }
-    if (!existing.namespace().equals(s.namespace())) {
+    if (existing.equals(s)) {
       return;
     }
-    Map<Integer, ServicePort> ports = new java.util.TreeMap<>();
+    boolean existingKube = existing.registry() == Service.Registry.KUBERNETES;
+    boolean incomingKube = s.registry() == Service.Registry.KUBERNETES;
+    if (existingKube && !incomingKube) {
+      return;
+    }
+    if (!existingKube && incomingKube) {
+      added.put(s.hostname(), s);
+      return;
+    }
+    if (!canMerge(existing, s)) {
+      return;
+    }
+    Map<Integer, ServicePort> ports = new java.util.LinkedHashMap<>();
     existing.ports().forEach(p -> ports.put(p.port(), p));
     s.ports().forEach(p -> ports.putIfAbsent(p.port(), p));
     if (ports.size() != existing.ports().size()) {
@@ -225,6 +246,12 @@ public final class SidecarScope {
           List.copyOf(ports.values()), existing.resolution(), existing.meshExternal(), existing.visibility(),
           existing.labels(), existing.subjectAltNames(), existing.registry(), existing.origin()));
     }
+  }
+
+  /** Upstream's {@code canMergeServices}. */
+  private static boolean canMerge(Service a, Service b) {
+    return a.namespace().equals(b.namespace()) && a.resolution() == b.resolution() && a.registry() == b.registry()
+        && a.labels().equals(b.labels()) && a.visibility().equals(b.visibility());
   }
 
   /**

@@ -21,6 +21,11 @@ public final class ConfigMetadata {
         + "/" + c.name();
   }
 
+  /** The same path for a config known by kind, namespace and name. */
+  public static String configPath(dev.istiod.model.Kind kind, String namespace, String name) {
+    return "/apis/" + kind.group() + "/v1/namespaces/" + namespace + "/" + kebab(kind.kindName()) + "/" + name;
+  }
+
   public static void addConfig(Metadata.Builder md, Config c) {
     put(md, "config", Value.newBuilder().setStringValue(configPath(c)).build());
   }

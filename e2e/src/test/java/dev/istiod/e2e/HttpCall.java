@@ -44,21 +44,37 @@ final class HttpCall {
   private HttpCall() {}
 
   static Reply get(String address, int port, String host, String path, Map<String, String> headers) {
+    try (Socket socket = connect(address, port)) {
+      return exchange(socket, host, path, headers);
+    } catch (IOException e) {
+      return Reply.failed(e);
+    }
+  }
+
+  /** A TCP connection with the same connect and read timeouts as {@link #get}. */
+  static Socket connect(String address, int port) throws IOException {
+    Socket socket = new Socket();
+    try {
+      socket.connect(new InetSocketAddress(address, port), CONNECT_TIMEOUT_MS);
+      socket.setSoTimeout(READ_TIMEOUT_MS);
+      return socket;
+    } catch (IOException e) {
+      socket.close();
+      throw e;
+    }
+  }
+
+  /** The GET request over a connection the caller set up (e.g. TLS with SNI on top of {@link #connect}). */
+  static Reply exchange(Socket socket, String host, String path, Map<String, String> headers) throws IOException {
     StringBuilder request = new StringBuilder()
         .append("GET ").append(path).append(" HTTP/1.1\r\n")
         .append("Host: ").append(host).append("\r\n");
     headers.forEach((name, value) -> request.append(name).append(": ").append(value).append("\r\n"));
     request.append("Connection: close\r\n\r\n");
-    try (Socket socket = new Socket()) {
-      socket.connect(new InetSocketAddress(address, port), CONNECT_TIMEOUT_MS);
-      socket.setSoTimeout(READ_TIMEOUT_MS);
-      OutputStream out = socket.getOutputStream();
-      out.write(request.toString().getBytes(StandardCharsets.US_ASCII));
-      out.flush();
-      return parse(readToEof(socket.getInputStream()));
-    } catch (IOException e) {
-      return Reply.failed(e);
-    }
+    OutputStream out = socket.getOutputStream();
+    out.write(request.toString().getBytes(StandardCharsets.US_ASCII));
+    out.flush();
+    return parse(readToEof(socket.getInputStream()));
   }
 
   private static byte[] readToEof(InputStream in) throws IOException {

@@ -21,7 +21,12 @@ record SidecarNode(String podName, String namespace, String ip, String istioVers
   }
 
   String nodeId() {
-    return "sidecar~" + ip + "~" + proxyId() + "~" + namespace + ".svc.cluster.local";
+    return nodeId("sidecar");
+  }
+
+  /** The node id of this workload as a proxy of {@code type} ({@code sidecar}, {@code router}). */
+  String nodeId(String type) {
+    return type + "~" + ip + "~" + proxyId() + "~" + namespace + ".svc.cluster.local";
   }
 
   String workloadName() {

@@ -41,7 +41,7 @@ import java.util.List;
  * (mesh config YAML applied over the defaults). Objects get creation timestamps in document
  * order, so "oldest wins" rules follow the file.
  */
-final class Scenario {
+public final class Scenario {
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
   static final String HEADER_KIND = "ProxyUnderTest";
   static final KindRegistry KINDS = KindRegistry.istio();
@@ -63,11 +63,16 @@ final class Scenario {
     this.env = new Environment(store, registry, endpoints, () -> mesh, "cluster.local");
   }
 
-  PushContext push() {
+  /** The proxy the header describes (public for the traffic simulator). */
+  public Proxy proxy() {
+    return proxy;
+  }
+
+  public PushContext push() {
     return PushContext.build(env, "test", null, PushRequest.forced(TriggerReason.GLOBAL));
   }
 
-  static Scenario parse(String yaml) throws IOException {
+  public static Scenario parse(String yaml) throws IOException {
     List<JsonNode> docs = new ArrayList<>();
     try (YAMLParser p = (YAMLParser) YAML.getFactory().createParser(yaml)) {
       while (p.nextToken() != null) {

@@ -59,10 +59,13 @@ public final class OutboundRoutes {
     List<VirtualHost> vhosts = new ArrayList<>(virtualHosts(listener.get(), port.get()));
     vhosts.sort(Comparator.comparing(VirtualHost::getName));
     vhosts.add(DefaultRoutes.catchAll(in));
-    return out.addAllVirtualHosts(vhosts)
+    RouteValidation.Checked checked = RouteValidation.check(out.addAllVirtualHosts(vhosts)
         .setMaxDirectResponseBodySizeBytes(UInt32Value.of(MAX_DIRECT_RESPONSE_BODY))
         .setIgnorePortInHostMatching(true)
-        .build();
+        .build());
+    // Routes were checked as they were translated; this catches what only the whole configuration shows.
+    checked.problems().forEach(p -> log.warn("{}: route configuration {}: {}; not sent", in.proxy().id(), routeName, p));
+    return checked.config();
   }
 
   private List<VirtualHost> virtualHosts(EgressListener listener, int listenerPort) {

@@ -43,9 +43,10 @@ final class Re2Regexes {
   }
 
   /**
-   * Instructions C++ RE2 spends beyond RE2J on bracket classes: one per range after the first
-   * (one per range for a negated class, whose complement has one more), times the class's
-   * immediate {@code {n}} or {@code {n,m}} repeat.
+   * Instructions C++ RE2 spends beyond RE2J on character classes: one per byte range after the
+   * first, for bracket classes (one per range for a negated class, whose complement has one more),
+   * Perl escapes such as {@code \\w} and {@code .}, times the class's immediate {@code {n}} or
+   * {@code {n,m}} repeat.
    */
   static int classExtra(String re) {
     int extra = 0;
@@ -53,7 +54,14 @@ final class Re2Regexes {
     while (i < re.length()) {
       char c = re.charAt(i);
       if (c == '\\') {
+        int ranges = i + 1 < re.length() ? escapeRanges(re.charAt(i + 1)) : 1;
         i += 2;
+        extra += (ranges - 1) * repeat(re, i);
+        continue;
+      }
+      if (c == '.') {
+        i++;
+        extra += repeat(re, i); // any character but newline: two byte ranges
         continue;
       }
       if (c != '[') {
@@ -73,6 +81,7 @@ final class Re2Regexes {
           int end = re.indexOf(":]", j + 2);
           j = end < 0 ? re.length() : end + 2;
         } else if (re.charAt(j) == '\\') {
+          items += j + 1 < re.length() ? escapeRanges(re.charAt(j + 1)) - 1 : 0;
           j += 2;
         } else {
           j++;
@@ -87,6 +96,18 @@ final class Re2Regexes {
       extra += perCopy * repeat(re, i);
     }
     return extra;
+  }
+
+  /** Byte ranges RE2 compiles a Perl class escape to ({@code \\w} is 0-9, A-Z, _, a-z); 1 for a literal. */
+  private static int escapeRanges(char c) {
+    return switch (c) {
+      case 'w' -> 4;
+      case 'W' -> 5;
+      case 's' -> 3;
+      case 'S' -> 4;
+      case 'D' -> 2;
+      default -> 1;
+    };
   }
 
   /** The upper bound of a {@code {n}} or {@code {n,m}} repeat at {@code at}, else 1. */

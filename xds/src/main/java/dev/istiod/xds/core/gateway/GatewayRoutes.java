@@ -14,9 +14,9 @@ import dev.istiod.xds.core.EnvoyNames;
 import dev.istiod.xds.core.ProxyInputs;
 import dev.istiod.xds.core.gateway.MergedGateway.BoundServer;
 import dev.istiod.xds.core.route.HttpRouteTranslator;
+import dev.istiod.xds.core.route.RouteScope;
 import io.envoyproxy.envoy.config.route.v3.Route;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
-import io.envoyproxy.envoy.config.route.v3.RouteMatch;
 import io.envoyproxy.envoy.config.route.v3.VirtualHost;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -139,8 +139,10 @@ public final class GatewayRoutes {
   private List<Route> translate(Config vs, BoundServer b) {
     Map<String, Optional<Service>> services = servicesFor(vs);
     try {
-      return HttpRouteTranslator.translate(in, vs, b.port(), Set.of(b.gatewayName()),
-          h -> services.computeIfAbsent(h, k -> in.scope().service(k)));
+      // Upstream's RouteOptions.IsTLS is "the server has a tls block", even one that only redirects.
+      RouteScope scope = new RouteScope(b.port(), Set.of(b.gatewayName()),
+          b.server().hasTls() ? RouteScope.Transport.TLS : RouteScope.Transport.PLAINTEXT);
+      return HttpRouteTranslator.translate(in, vs, scope, h -> services.computeIfAbsent(h, k -> in.scope().service(k)));
     } catch (RuntimeException e) {
       // Its hosts get no routes; every other VirtualService keeps flowing.
       log.error("{}: skipping VirtualService {} on gateway {}: {}", in.proxy().id(), vs.key(), b.gatewayName(),
@@ -219,7 +221,7 @@ public final class GatewayRoutes {
       VirtualHost.Builder v = VirtualHost.newBuilder()
           .setName(EnvoyNames.hostPort(h, d.port()))
           .addDomains(h)
-          .addAllRoutes(catchAllLast(d.routes()))
+          .addAllRoutes(HttpRouteTranslator.catchAllLast(d.routes()))
           .setIncludeRequestAttemptCount(true);
       if (d.requireTls()) {
         v.setRequireTls(VirtualHost.TlsRequirementType.ALL);
@@ -227,27 +229,5 @@ public final class GatewayRoutes {
       byRoutes.put(key, v);
     }
     return byRoutes.values().stream().map(VirtualHost.Builder::build).toList();
-  }
-
-  /** Upstream's {@code SortVHostRoutes}: catch-all routes move to the end, others keep their order. */
-  static List<Route> catchAllLast(List<Route> routes) {
-    List<Route> out = new ArrayList<>();
-    List<Route> catchAll = new ArrayList<>();
-    for (Route r : routes) {
-      (isCatchAll(r.getMatch()) ? catchAll : out).add(r);
-    }
-    out.addAll(catchAll);
-    return out;
-  }
-
-  /** Upstream's {@code IsCatchAllRoute}: path {@code /} (or regex {@code .*}) and nothing else to match. */
-  static boolean isCatchAll(RouteMatch m) {
-    boolean path = switch (m.getPathSpecifierCase()) {
-      case PREFIX -> m.getPrefix().equals("/");
-      case PATH_SEPARATED_PREFIX -> m.getPathSeparatedPrefix().equals("/");
-      case SAFE_REGEX -> m.getSafeRegex().getRegex().equals(".*");
-      default -> false;
-    };
-    return path && m.getHeadersCount() == 0 && m.getQueryParametersCount() == 0 && m.getDynamicMetadataCount() == 0;
   }
 }

@@ -63,21 +63,24 @@ public final class DestinationRuleIndex {
       String host = Hosts.resolveShortName(spec.getHost(), c.namespace(), domainSuffix);
       DestinationRule rule = spec.toBuilder().setHost(host).build();
       Set<String> exportTo = new LinkedHashSet<>();
+      Set<String> rawExportTo = new HashSet<>();
       if (rule.hasWorkloadSelector()) {
         exportTo.add(c.namespace()); // rules with a selector are never exported
+        rawExportTo.add(".");
       } else {
         rule.getExportToList().forEach(e -> exportTo.add(e.equals(".") ? c.namespace() : e));
+        rawExportTo.addAll(rule.getExportToList());
       }
       ResolvedDestinationRule resolved = new ResolvedDestinationRule(host, rule, c, exportTo, List.of(c.key()));
       if (exportTo.isEmpty() || exportTo.contains("*") || exportTo.contains(c.namespace())) {
-        local.computeIfAbsent(c.namespace(), k -> new Pool()).merge(resolved);
+        local.computeIfAbsent(c.namespace(), k -> new Pool()).merge(resolved, rawExportTo);
       }
       boolean privateOnly = (exportTo.isEmpty() && defaultPrivate)
           || (exportTo.size() == 1 && exportTo.contains(c.namespace()));
       if (!privateOnly) {
-        exported.computeIfAbsent(c.namespace(), k -> new Pool()).merge(resolved);
+        exported.computeIfAbsent(c.namespace(), k -> new Pool()).merge(resolved, rawExportTo);
       } else if (c.namespace().equals(mesh.getRootNamespace())) {
-        rootLocal.merge(resolved);
+        rootLocal.merge(resolved, rawExportTo);
       }
     }
     return new DestinationRuleIndex(freeze(local), freeze(exported), rootLocal.freeze(), mesh.getRootNamespace());
@@ -123,31 +126,54 @@ public final class DestinationRuleIndex {
     return Map.copyOf(out);
   }
 
-  /** Mutable while building: upstream's consolidated rules of one namespace pool. */
+  /**
+   * Mutable while building: upstream's consolidated rules of one namespace pool. Each entry keeps
+   * the rule's raw {@code exportTo} set ({@code .} not yet replaced; {@code {.}} for rules with a
+   * workload selector), which upstream's enhanced merge compares.
+   */
   private static final class Pool {
-    final Map<String, List<ResolvedDestinationRule>> specific = new HashMap<>();
-    final Map<String, List<ResolvedDestinationRule>> wildcard = new HashMap<>();
+    private record Entry(ResolvedDestinationRule rule, Set<String> rawExportTo) {}
 
-    void merge(ResolvedDestinationRule incoming) {
-      Map<String, List<ResolvedDestinationRule>> byHost = Hosts.isWildcard(incoming.host()) ? wildcard : specific;
-      List<ResolvedDestinationRule> list = byHost.computeIfAbsent(incoming.host(), k -> new ArrayList<>());
+    final Map<String, List<Entry>> specific = new HashMap<>();
+    final Map<String, List<Entry>> wildcard = new HashMap<>();
+
+    /**
+     * Upstream's {@code mergeDestinationRule} with {@code ENABLE_ENHANCED_DESTINATIONRULE_MERGE}
+     * (default on): an incoming rule merges into each existing rule for the host that has the
+     * same {@code exportTo} set (or a non-empty set the incoming one contains) and compatible
+     * selectors (both without, or both with equal selectors); otherwise it stays a separate
+     * entry. The flag's value after the last existing rule decides whether the incoming rule is
+     * also kept on its own, exactly as upstream's loop does.
+     */
+    void merge(ResolvedDestinationRule incoming, Set<String> rawExportTo) {
+      Map<String, List<Entry>> byHost = Hosts.isWildcard(incoming.host()) ? wildcard : specific;
+      List<Entry> list = byHost.computeIfAbsent(incoming.host(), k -> new ArrayList<>());
       boolean appendSeparately = true;
       for (int i = 0; i < list.size(); i++) {
-        ResolvedDestinationRule existing = list.get(i);
-        boolean inSel = incoming.rule().hasWorkloadSelector();
-        boolean exSel = existing.rule().hasWorkloadSelector();
-        boolean selectorsMatch = existing.rule().getWorkloadSelector().getMatchLabelsMap()
-            .equals(incoming.rule().getWorkloadSelector().getMatchLabelsMap());
-        if (inSel && exSel && !selectorsMatch) {
+        Entry existing = list.get(i);
+        if (rawExportTo.equals(existing.rawExportTo())) {
+          appendSeparately = false;
+        } else if (!existing.rawExportTo().isEmpty() && rawExportTo.containsAll(existing.rawExportTo())) {
+          appendSeparately = true;
+        } else {
+          appendSeparately = true;
           continue;
         }
-        if (inSel == exSel) {
+        boolean inSel = incoming.rule().hasWorkloadSelector();
+        boolean exSel = existing.rule().rule().hasWorkloadSelector();
+        boolean selectorsMatch = existing.rule().rule().getWorkloadSelector().getMatchLabelsMap()
+            .equals(incoming.rule().getWorkloadSelector().getMatchLabelsMap());
+        if (inSel && exSel && !selectorsMatch) {
+          appendSeparately = true;
+          continue;
+        }
+        if ((!inSel && !exSel) || (inSel && exSel)) {
           appendSeparately = false;
         }
-        list.set(i, mergeInto(existing, incoming));
+        list.set(i, new Entry(mergeInto(existing.rule(), incoming), existing.rawExportTo()));
       }
       if (appendSeparately) {
-        list.add(incoming);
+        list.add(new Entry(incoming, rawExportTo));
       }
     }
 
@@ -170,11 +196,13 @@ public final class DestinationRuleIndex {
     }
 
     ByHost freeze() {
-      Map<String, List<ResolvedDestinationRule>> s = new HashMap<>();
-      specific.forEach((k, v) -> s.put(k, List.copyOf(v)));
-      Map<String, List<ResolvedDestinationRule>> w = new HashMap<>();
-      wildcard.forEach((k, v) -> w.put(k, List.copyOf(v)));
-      return new ByHost(Map.copyOf(s), Map.copyOf(w));
+      return new ByHost(freeze(specific), freeze(wildcard));
+    }
+
+    private static Map<String, List<ResolvedDestinationRule>> freeze(Map<String, List<Entry>> entries) {
+      Map<String, List<ResolvedDestinationRule>> out = new HashMap<>();
+      entries.forEach((k, v) -> out.put(k, v.stream().map(Entry::rule).toList()));
+      return Map.copyOf(out);
     }
   }
 }

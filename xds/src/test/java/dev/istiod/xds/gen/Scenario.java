@@ -38,7 +38,8 @@ import java.util.List;
  * <p>Header ({@code kind: ProxyUnderTest}): {@code nodeId}, {@code metadata} (Envoy node metadata
  * as pilot-agent writes it), {@code extensions} (Node.extensions; leave out for upstream Envoy,
  * list {@code istio.metadata_exchange}, {@code istio.alpn} for istio-proxy), {@code meshConfig}
- * (mesh config YAML applied over the defaults). Objects get creation timestamps in document
+ * (mesh config YAML applied over the defaults), {@code locality} (the node's
+ * {@code region/zone/subzone}). Objects get creation timestamps in document
  * order, so "oldest wins" rules follow the file.
  */
 public final class Scenario {
@@ -99,6 +100,10 @@ public final class Scenario {
     }
     for (JsonNode e : header.path("extensions")) {
       node.addExtensions(Extension.newBuilder().setName(e.asText()));
+    }
+    if (header.has("locality")) { // region/zone/subzone, as Envoy's node.locality
+      dev.istiod.model.Locality l = dev.istiod.model.Locality.parse(header.get("locality").asText());
+      node.getLocalityBuilder().setRegion(l.region()).setZone(l.zone()).setSubZone(l.subzone());
     }
     return Proxy.fromNode(node.build());
   }

@@ -5,6 +5,7 @@ import com.google.protobuf.ListValue;
 import com.google.protobuf.Struct;
 import com.google.protobuf.UInt32Value;
 import com.google.protobuf.Value;
+import dev.istiod.api.networking.v1alpha3.LoadBalancerSettings;
 import dev.istiod.api.networking.v1alpha3.Subset;
 import dev.istiod.api.networking.v1alpha3.TrafficPolicy;
 import dev.istiod.model.Protocol;
@@ -17,6 +18,7 @@ import dev.istiod.xds.core.EnvoyNames;
 import dev.istiod.xds.core.EnvoyNames.Direction;
 import dev.istiod.xds.core.ProxyInputs;
 import dev.istiod.xds.core.endpoint.EndpointBuilder;
+import dev.istiod.xds.core.endpoint.LocalityGroup;
 import dev.istiod.xds.core.filter.Filters;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.core.v3.AggregatedConfigSource;
@@ -24,12 +26,13 @@ import io.envoyproxy.envoy.config.core.v3.ApiVersion;
 import io.envoyproxy.envoy.config.core.v3.ConfigSource;
 import io.envoyproxy.envoy.config.core.v3.Metadata;
 import io.envoyproxy.envoy.config.core.v3.TypedExtensionConfig;
-import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
 import io.envoyproxy.envoy.extensions.network.dns_resolver.cares.v3.CaresDnsResolverConfig;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Outbound clusters of a service (one per port, plus one per DestinationRule subset), in the
@@ -38,6 +41,7 @@ import java.util.Optional;
  * traffic policy applied by ordered contributors, and Istio's metadata.
  */
 public final class ClusterBuilder {
+  private static final Logger log = LoggerFactory.getLogger(ClusterBuilder.class);
   /** Envoy's c-ares resolver: upstream caps concurrent UDP queries per resolver at 100. */
   static final String CARES_RESOLVER = "envoy.network.dns_resolver.cares";
   static final int DNS_UDP_MAX_QUERIES = 100;
@@ -50,48 +54,66 @@ public final class ClusterBuilder {
     this.in = in;
   }
 
-  /** The clusters of every port of {@code service} (UDP ports have none). */
+  /**
+   * The clusters of every port of {@code service} (UDP ports have none), and of every subset of
+   * its DestinationRule. A cluster Envoy would reject, or one whose policy cannot be served yet,
+   * is left out and logged: the rest of the proxy's clusters still go out.
+   */
   public List<Cluster> outbound(Service service) {
     List<Cluster> out = new ArrayList<>();
     Optional<ResolvedDestinationRule> dr = in.scope().destinationRule(in.proxy(), service.hostname());
-    TrafficPolicy rulePolicy = dr.map(d -> d.rule().getTrafficPolicy()).orElse(TrafficPolicy.getDefaultInstance());
     for (ServicePort port : service.ports()) {
       if (port.protocol() == Protocol.UDP) {
         continue;
       }
-      TrafficPolicy policy = TrafficPolicies.withMeshDefaults(TrafficPolicies.forPort(rulePolicy, port.port()), in.mesh());
+      TrafficPolicy policy = ResolvedDestinationRule.effectivePolicy(dr, port.port(), "", in.mesh());
       String name = EnvoyNames.outboundCluster(port.port(), "", service.hostname());
-      Optional<ClusterDraft> main = outboundCluster(name, service, port, policy, Map.of(), false);
+      Optional<ClusterDraft> main = outboundCluster(name, service, port, policy, Map.of(), dr, false);
       if (main.isEmpty()) {
         continue; // a DNS service without endpoints: no cluster, and no subsets either
       }
       dr.ifPresent(d -> ConfigMetadata.addConfig(main.get().cluster().getMetadataBuilder(), d.config()));
-      out.add(main.get().build());
-      if (dr.isPresent()) {
-        for (Subset subset : dr.get().rule().getSubsetsList()) {
-          TrafficPolicy subsetPolicy = TrafficPolicies.forSubset(policy, subset.getTrafficPolicy(), port.port());
-          String subsetName = EnvoyNames.outboundCluster(port.port(), subset.getName(), service.hostname());
-          boolean passthrough = subsetPolicy.getLoadBalancer().getSimple()
-              == dev.istiod.api.networking.v1alpha3.LoadBalancerSettings.SimpleLB.PASSTHROUGH;
-          outboundCluster(subsetName, service, port, subsetPolicy, subset.getLabelsMap(), passthrough).ifPresent(d -> {
-            Metadata.Builder md = d.cluster().getMetadataBuilder();
-            ConfigMetadata.addConfig(md, dr.get().config());
-            ConfigMetadata.put(md, "subset", Value.newBuilder().setStringValue(subset.getName()).build());
-            out.add(d.build());
-          });
-        }
+      checked(main.get()).ifPresent(out::add);
+      if (dr.isEmpty()) {
+        continue;
+      }
+      for (Subset subset : dr.get().rule().getSubsetsList()) {
+        TrafficPolicy subsetPolicy = ResolvedDestinationRule.effectivePolicy(dr, port.port(), subset.getName(), in.mesh());
+        String subsetName = EnvoyNames.outboundCluster(port.port(), subset.getName(), service.hostname());
+        boolean passthrough = subsetPolicy.getLoadBalancer().getSimple() == LoadBalancerSettings.SimpleLB.PASSTHROUGH;
+        outboundCluster(subsetName, service, port, subsetPolicy, subset.getLabelsMap(), dr, passthrough).ifPresent(d -> {
+          Metadata.Builder md = d.cluster().getMetadataBuilder();
+          ConfigMetadata.addConfig(md, dr.get().config());
+          ConfigMetadata.put(md, "subset", Value.newBuilder().setStringValue(subset.getName()).build());
+          checked(d).ifPresent(out::add);
+        });
       }
     }
     return out;
   }
 
+  /** The built cluster, unless a policy rejected it or Envoy would. */
+  private Optional<Cluster> checked(ClusterDraft d) {
+    if (!d.rejections().isEmpty()) {
+      log.warn("{}: not sending cluster {}: {}", in.proxy().id(), d.cluster().getName(), d.rejections());
+      return Optional.empty();
+    }
+    Cluster c = d.build();
+    List<String> problems = ClusterValidator.problems(c);
+    if (!problems.isEmpty()) {
+      log.error("{}: not sending cluster {}, Envoy would reject it: {}", in.proxy().id(), c.getName(), problems);
+      return Optional.empty();
+    }
+    return Optional.of(c);
+  }
+
   private Optional<ClusterDraft> outboundCluster(String name, Service service, ServicePort port, TrafficPolicy policy,
-      Map<String, String> subsetLabels, boolean passthrough) {
+      Map<String, String> subsetLabels, Optional<ResolvedDestinationRule> dr, boolean passthrough) {
     Cluster.DiscoveryType type = passthrough ? Cluster.DiscoveryType.ORIGINAL_DST : discoveryType(service.resolution());
-    List<LocalityLbEndpoints> endpoints = List.of();
+    List<LocalityGroup> endpoints = List.of();
     if (type == Cluster.DiscoveryType.STRICT_DNS || type == Cluster.DiscoveryType.LOGICAL_DNS
         || type == Cluster.DiscoveryType.STATIC) {
-      endpoints = EndpointBuilder.localityEndpoints(in, service, port, subsetLabels);
+      endpoints = EndpointBuilder.localityGroups(in, service, port, subsetLabels);
       if (endpoints.isEmpty()) {
         return Optional.empty();
       }
@@ -99,7 +121,7 @@ public final class ClusterBuilder {
     ClusterDraft d = base(name, type, endpoints, port);
     servicesMetadata(d.cluster().getMetadataBuilder(), List.of(service));
     TrafficPolicies.apply(TrafficPolicies.OUTBOUND,
-        new TrafficPolicyContributor.Context(in, service, port, policy, Direction.OUTBOUND), d);
+        new TrafficPolicyContributor.Context(in, service, port, policy, Direction.OUTBOUND, dr), d);
     applyEdsConfig(d.cluster());
     if (in.metadataExchange()) {
       d.cluster().addFilters(Filters.clusterMetadataExchange());
@@ -117,7 +139,7 @@ public final class ClusterBuilder {
   }
 
   /** The settings every cluster shares: name, type, stat name, DNS or static endpoints, protocol. */
-  ClusterDraft base(String name, Cluster.DiscoveryType type, List<LocalityLbEndpoints> endpoints, ServicePort port) {
+  ClusterDraft base(String name, Cluster.DiscoveryType type, List<LocalityGroup> endpoints, ServicePort port) {
     Cluster.Builder c = Cluster.newBuilder().setName(name).setType(type)
         .setAltStatName(EnvoyNames.delimitedStatPrefix(name));
     c.getCommonLbConfigBuilder();
@@ -131,9 +153,9 @@ public final class ClusterBuilder {
           .setRespectDnsTtl(true);
     }
     if (!endpoints.isEmpty()) {
-      c.setLoadAssignment(EndpointBuilder.loadAssignment(name, endpoints));
+      c.setLoadAssignment(EndpointBuilder.loadAssignment(name, LocalityGroup.envoy(endpoints)));
     }
-    ClusterDraft d = new ClusterDraft(c);
+    ClusterDraft d = new ClusterDraft(c, endpoints);
     UpstreamProtocols.forPort(d, port, in.proxy().isSidecar());
     return d;
   }

@@ -14,6 +14,7 @@ import dev.istiod.xds.core.Addresses;
 import dev.istiod.xds.core.EnvoyNames;
 import dev.istiod.xds.core.EnvoyNames.Direction;
 import dev.istiod.xds.core.ProxyInputs;
+import dev.istiod.xds.core.endpoint.EndpointBuilder;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.core.v3.Address;
 import io.envoyproxy.envoy.config.core.v3.BindConfig;
@@ -118,7 +119,10 @@ public final class InboundClusters {
     String name = EnvoyNames.inboundCluster(clusterPort);
     List<LocalityLbEndpoints> endpoints = bind.isEmpty() ? List.of() : List.of(localEndpoint(bind, endpointPort));
     Cluster.DiscoveryType type = endpoints.isEmpty() ? Cluster.DiscoveryType.ORIGINAL_DST : Cluster.DiscoveryType.STATIC;
-    ClusterDraft d = builder.base(name, type, endpoints, servicePort);
+    ClusterDraft d = builder.base(name, type, List.of(), servicePort);
+    if (!endpoints.isEmpty()) {
+      d.cluster().setLoadAssignment(EndpointBuilder.loadAssignment(name, endpoints));
+    }
     ClusterBuilder.servicesMetadata(d.cluster().getMetadataBuilder(), services);
     if (type == Cluster.DiscoveryType.ORIGINAL_DST) {
       d.cluster().setCleanupInterval(NO_CLEANUP);

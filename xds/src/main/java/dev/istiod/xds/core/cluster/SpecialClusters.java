@@ -76,7 +76,7 @@ public final class SpecialClusters {
     // The mesh-wide connection pool caps the otherwise unbounded egress (no outlier detection).
     TrafficPolicy policy = TrafficPolicies.withMeshDefaults(TrafficPolicy.getDefaultInstance(), in.mesh())
         .toBuilder().clearOutlierDetection().build();
-    TrafficPolicies.apply(List.of(TrafficPolicies.CONNECTION_POOL),
+    TrafficPolicies.apply(List.of(ConnectionPools.CONNECTION_POOL),
         new TrafficPolicyContributor.Context(in, null, null, policy, Direction.OUTBOUND), d);
     return d;
   }

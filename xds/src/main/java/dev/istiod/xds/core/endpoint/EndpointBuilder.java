@@ -8,6 +8,7 @@ import dev.istiod.model.Endpoint;
 import dev.istiod.model.Locality;
 import dev.istiod.model.Service;
 import dev.istiod.model.ServicePort;
+import dev.istiod.model.push.ResolvedDestinationRule;
 import dev.istiod.xds.core.Addresses;
 import dev.istiod.xds.core.EnvoyNames;
 import dev.istiod.xds.core.ProxyInputs;
@@ -21,6 +22,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Endpoints of a service port (optionally one DestinationRule subset) as Envoy load assignments:
@@ -28,24 +31,41 @@ import java.util.TreeMap;
  * weights. Used for EDS and for the inline {@code load_assignment} of DNS clusters.
  */
 public final class EndpointBuilder {
+  private static final Logger log = LoggerFactory.getLogger(EndpointBuilder.class);
   /** Endpoint metadata Envoy matches {@code transport_socket_matches} against. */
   static final String TRANSPORT_SOCKET_MATCH = "envoy.transport_socket_match";
 
   private EndpointBuilder() {}
 
   /**
-   * The assignment for a cluster name a proxy subscribed to. Clusters of services the proxy does
-   * not see, of unknown ports or subsets, or without endpoints get an empty assignment, which
-   * Envoy accepts (and which keeps a warming cluster from waiting forever).
+   * The assignment for a cluster name a proxy subscribed to, with locality weights or failover
+   * priorities relative to the proxy when the DestinationRule (or mesh) asks for them. Clusters
+   * of services the proxy does not see, of unknown ports or subsets, or without endpoints get an
+   * empty assignment, which Envoy accepts (and which keeps a warming cluster from waiting
+   * forever). An assignment Envoy would reject is reported and sent without its endpoints.
    */
   public static ClusterLoadAssignment forCluster(ProxyInputs in, String clusterName) {
-    return resolve(in, clusterName)
-        .map(t -> loadAssignment(clusterName, localityEndpoints(in, t.service(), t.port(), t.subsetLabels())))
+    ClusterLoadAssignment cla = resolve(in, clusterName)
+        .map(t -> loadAssignment(clusterName, LocalityPolicy.apply(in, t.dr(), t.port(), t.subset(),
+            localityGroups(in, t.service(), t.port(), t.subsetLabels()))))
         .orElseGet(() -> ClusterLoadAssignment.newBuilder().setClusterName(clusterName).build());
+    List<String> problems = AssignmentValidator.problems(cla);
+    if (!problems.isEmpty()) {
+      log.error("{}: not sending the endpoints of {}, Envoy would reject them: {}", in.proxy().id(), clusterName,
+          problems);
+      return ClusterLoadAssignment.newBuilder().setClusterName(clusterName).build();
+    }
+    return cla;
   }
 
-  /** What an outbound cluster name stands for in the proxy's scope. */
-  public record Target(Service service, ServicePort port, Map<String, String> subsetLabels) {}
+  /**
+   * What an outbound cluster name stands for in the proxy's scope.
+   *
+   * @param subset the subset name, "" for the service's own cluster
+   * @param dr the DestinationRule that applies to the proxy for the service, if any
+   */
+  public record Target(Service service, ServicePort port, String subset, Map<String, String> subsetLabels,
+      Optional<ResolvedDestinationRule> dr) {}
 
   public static Optional<Target> resolve(ProxyInputs in, String clusterName) {
     Optional<EnvoyNames.SubsetKey> key = EnvoyNames.parseCluster(clusterName);
@@ -59,15 +79,15 @@ public final class EndpointBuilder {
       return Optional.empty();
     }
     Map<String, String> labels = Map.of();
+    Optional<ResolvedDestinationRule> dr = in.scope().destinationRule(in.proxy(), k.host());
     if (!k.subset().isEmpty()) {
-      Optional<Subset> subset = in.scope().destinationRule(in.proxy(), k.host())
-          .flatMap(dr -> dr.subset(k.subset()));
+      Optional<Subset> subset = dr.flatMap(d -> d.subset(k.subset()));
       if (subset.isEmpty()) {
         return Optional.empty();
       }
       labels = subset.get().getLabelsMap();
     }
-    return Optional.of(new Target(service.get(), port.get(), labels));
+    return Optional.of(new Target(service.get(), port.get(), k.subset(), labels, dr));
   }
 
   public static ClusterLoadAssignment loadAssignment(String clusterName, List<LocalityLbEndpoints> endpoints) {
@@ -76,20 +96,21 @@ public final class EndpointBuilder {
 
   /**
    * Healthy endpoints of {@code service} serving {@code port} whose labels include
-   * {@code subsetLabels}, grouped by locality. Unhealthy, draining and terminating endpoints are
-   * left out, as upstream does for services that do not ask for unready endpoints.
+   * {@code subsetLabels}, grouped by locality (sorted, so output is stable), all at priority 0.
+   * Unhealthy, draining and terminating endpoints are left out, as upstream does for services
+   * that do not ask for unready endpoints.
    */
-  public static List<LocalityLbEndpoints> localityEndpoints(ProxyInputs in, Service service, ServicePort port,
+  public static List<LocalityGroup> localityGroups(ProxyInputs in, Service service, ServicePort port,
       Map<String, String> subsetLabels) {
-    Map<String, LocalityGroup> byLocality = new TreeMap<>();
+    Map<String, GroupBuilder> byLocality = new TreeMap<>();
     for (Endpoint e : in.push().endpoints(service.key())) {
       if (!e.servicePortName().equals(port.name()) || e.health() != Endpoint.Health.HEALTHY
           || !e.labels().entrySet().containsAll(subsetLabels.entrySet())) {
         continue;
       }
-      byLocality.computeIfAbsent(label(e.locality()), k -> new LocalityGroup(e.locality())).add(lbEndpoint(e));
+      byLocality.computeIfAbsent(label(e.locality()), k -> new GroupBuilder(e.locality())).add(e, lbEndpoint(e));
     }
-    List<LocalityLbEndpoints> out = new ArrayList<>();
+    List<LocalityGroup> out = new ArrayList<>();
     byLocality.values().forEach(g -> out.add(g.build()));
     return out;
   }
@@ -111,28 +132,30 @@ public final class EndpointBuilder {
   }
 
   /** Endpoints of one locality while grouping. */
-  private static final class LocalityGroup {
+  private static final class GroupBuilder {
     private final Locality locality;
     private final List<LbEndpoint> endpoints = new ArrayList<>();
+    private final List<Endpoint> sources = new ArrayList<>();
     private long weight;
 
-    LocalityGroup(Locality locality) {
+    GroupBuilder(Locality locality) {
       this.locality = locality;
     }
 
-    void add(LbEndpoint e) {
+    void add(Endpoint source, LbEndpoint e) {
+      sources.add(source);
       endpoints.add(e);
       weight = Math.min(0xFFFFFFFFL, weight + Integer.toUnsignedLong(e.getLoadBalancingWeight().getValue()));
     }
 
-    LocalityLbEndpoints build() {
+    LocalityGroup build() {
       LocalityLbEndpoints.Builder b = LocalityLbEndpoints.newBuilder()
           .addAllLbEndpoints(endpoints)
           .setLoadBalancingWeight(UInt32Value.of((int) weight));
       if (!locality.isEmpty()) {
         b.getLocalityBuilder().setRegion(locality.region()).setZone(locality.zone()).setSubZone(locality.subzone());
       }
-      return b.build();
+      return new LocalityGroup(locality, b.build(), sources);
     }
   }
 }

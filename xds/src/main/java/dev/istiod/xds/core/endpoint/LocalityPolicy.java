@@ -1,0 +1,35 @@
+package dev.istiod.xds.core.endpoint;
+
+import dev.istiod.api.networking.v1alpha3.LocalityLoadBalancerSetting;
+import dev.istiod.api.networking.v1alpha3.TrafficPolicy;
+import dev.istiod.model.ServicePort;
+import dev.istiod.model.push.ResolvedDestinationRule;
+import dev.istiod.xds.core.ProxyInputs;
+import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Applies the locality load balancing a cluster's policy asks for to its endpoint groups, for one
+ * proxy. Shared by EDS and by the inline load assignments of DNS and static clusters, so both
+ * see the same weights and priorities.
+ */
+public final class LocalityPolicy {
+  private LocalityPolicy() {}
+
+  /**
+   * The groups for {@code port}/{@code subset} as the proxy should see them: unchanged when no
+   * locality setting is in force, else weighted ({@code distribute}) or prioritised (failover,
+   * only when the effective policy has outlier detection).
+   */
+  public static List<LocalityLbEndpoints> apply(ProxyInputs in, Optional<ResolvedDestinationRule> dr, ServicePort port,
+      String subset, List<LocalityGroup> groups) {
+    TrafficPolicy policy = ResolvedDestinationRule.effectivePolicy(dr, port.port(), subset, in.mesh());
+    Optional<LocalityLoadBalancerSetting> setting = LocalityLoadBalancer.effectiveSetting(in.mesh(), policy.getLoadBalancer());
+    if (setting.isEmpty() || groups.isEmpty()) {
+      return LocalityGroup.envoy(groups);
+    }
+    return LocalityLoadBalancer.apply(groups, in.proxy().locality(), LocalityLoadBalancer.proxyLabels(in.proxy()),
+        setting.get(), policy.hasOutlierDetection());
+  }
+}

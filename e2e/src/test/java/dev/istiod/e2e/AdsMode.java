@@ -1,7 +1,7 @@
 package dev.istiod.e2e;
 
 /** The two ADS flavours an Envoy can speak; istiod must serve both (Istio's agents default to delta). */
-enum AdsMode {
+public enum AdsMode {
   SOTW("GRPC"),
   DELTA("DELTA_GRPC");
 

@@ -19,7 +19,7 @@ import java.util.Map;
  * free loopback port; {@code --base-id} is that port, so concurrent instances never share hot-restart memory.
  * Its log goes to {@code workDir/envoy.log}.
  */
-final class EnvoyProcess implements AutoCloseable {
+public final class EnvoyProcess implements AutoCloseable {
   static final Duration READY_BOUND = Duration.ofSeconds(60);
 
   private final ManagedProcess process;
@@ -32,7 +32,7 @@ final class EnvoyProcess implements AutoCloseable {
   }
 
   /** Starts a sidecar that takes its config from istiod over ADS; returns once Envoy's admin says LIVE. */
-  static EnvoyProcess startSidecar(Path workDir, SidecarNode node, AdsMode mode, int istiodGrpcPort) {
+  public static EnvoyProcess startSidecar(Path workDir, SidecarNode node, AdsMode mode, int istiodGrpcPort) {
     int adminPort = Ports.freeLoopbackPort();
     return start(workDir, EnvoyBootstrap.sidecar(node, mode, istiodGrpcPort, adminPort), adminPort);
   }
@@ -93,24 +93,24 @@ final class EnvoyProcess implements AutoCloseable {
         });
   }
 
-  URI adminUri(String pathAndQuery) {
+  public URI adminUri(String pathAndQuery) {
     return URI.create("http://127.0.0.1:" + adminPort + pathAndQuery);
   }
 
-  long pid() {
+  public long pid() {
     return process.pid();
   }
 
-  boolean isAlive() {
+  public boolean isAlive() {
     return process.isAlive();
   }
 
-  String log() {
+  public String log() {
     return process.log();
   }
 
   /** Counter and gauge values from admin {@code /stats} whose names match the regex {@code filter}. */
-  Map<String, Long> stats(String filter) {
+  public Map<String, Long> stats(String filter) {
     String body = http.getOk(adminUri("/stats?filter=" + URLEncoder.encode(filter, StandardCharsets.UTF_8)));
     Map<String, Long> stats = new LinkedHashMap<>();
     for (String line : body.lines().toList()) {
@@ -126,7 +126,7 @@ final class EnvoyProcess implements AutoCloseable {
     return stats;
   }
 
-  LocalHttp.Response admin(String pathAndQuery) {
+  public LocalHttp.Response admin(String pathAndQuery) {
     return http.get(adminUri(pathAndQuery));
   }
 

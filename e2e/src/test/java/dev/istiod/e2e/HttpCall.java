@@ -15,14 +15,14 @@ import java.util.TreeMap;
  * One HTTP/1.1 request over a fresh connection, written by hand so the test controls every header, including
  * {@code Host} (which java.net.http refuses to set). Each call is bounded by connect and read timeouts.
  */
-final class HttpCall {
+public final class HttpCall {
   private static final int CONNECT_TIMEOUT_MS = 2_000;
   private static final int READ_TIMEOUT_MS = 10_000;
   private static final int MAX_RESPONSE_BYTES = 1 << 20;
 
   /** Status 0 means no HTTP response at all (refused, reset, timed out); {@code body} then says why. */
-  record Reply(int status, Map<String, String> headers, String body) {
-    Reply {
+  public record Reply(int status, Map<String, String> headers, String body) {
+    public Reply {
       headers = Map.copyOf(headers);
     }
 
@@ -31,7 +31,7 @@ final class HttpCall {
     }
 
     /** The backend that answered, or "" if none did (e.g. Envoy's own 404/503). */
-    String servedBy() {
+    public String servedBy() {
       return headers.getOrDefault(Backend.SERVED_BY, "");
     }
 
@@ -43,7 +43,7 @@ final class HttpCall {
 
   private HttpCall() {}
 
-  static Reply get(String address, int port, String host, String path, Map<String, String> headers) {
+  public static Reply get(String address, int port, String host, String path, Map<String, String> headers) {
     try (Socket socket = connect(address, port)) {
       return exchange(socket, host, path, headers);
     } catch (IOException e) {

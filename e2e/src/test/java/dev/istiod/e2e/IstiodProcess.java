@@ -20,7 +20,7 @@ import java.util.OptionalInt;
  * The real istiod, as users run it: {@code java -jar istiod/target/istiod.jar discovery --configDir DIR}, with
  * its gRPC, HTTP and monitoring addresses on free loopback ports and its log in {@code workDir/istiod.log}.
  */
-final class IstiodProcess implements AutoCloseable {
+public final class IstiodProcess implements AutoCloseable {
   static final Duration READY_BOUND = Duration.ofSeconds(90);
   static final Duration STOP_BOUND = Duration.ofSeconds(30);
 
@@ -39,7 +39,7 @@ final class IstiodProcess implements AutoCloseable {
   }
 
   /** Starts istiod on {@code configDir} and returns once {@code /ready} answers 200. */
-  static IstiodProcess start(Path configDir, Path workDir, Map<String, String> env) {
+  public static IstiodProcess start(Path configDir, Path workDir, Map<String, String> env) {
     // grpc, http, monitoring, and the secure gRPC (CA) and webhook ports, so nothing binds a fixed port.
     List<Integer> ports = Ports.freeLoopbackPorts(5);
     List<String> command = new ArrayList<>(List.of(
@@ -78,60 +78,60 @@ final class IstiodProcess implements AutoCloseable {
         });
   }
 
-  int grpcPort() {
+  public int grpcPort() {
     return grpcPort;
   }
 
-  long pid() {
+  public long pid() {
     return process.pid();
   }
 
-  boolean isAlive() {
+  public boolean isAlive() {
     return process.isAlive();
   }
 
-  boolean ready() {
+  public boolean ready() {
     return http.get(httpUri("/ready")).ok();
   }
 
-  Path logFile() {
+  public Path logFile() {
     return process.logFile();
   }
 
-  String log() {
+  public String log() {
     return process.log();
   }
 
-  String logTail(int lines) {
+  public String logTail(int lines) {
     return process.logTail(lines);
   }
 
-  URI httpUri(String pathAndQuery) {
+  public URI httpUri(String pathAndQuery) {
     return URI.create("http://127.0.0.1:" + httpPort + pathAndQuery);
   }
 
-  URI monitoringUri(String pathAndQuery) {
+  public URI monitoringUri(String pathAndQuery) {
     return URI.create("http://127.0.0.1:" + monitoringPort + pathAndQuery);
   }
 
-  String metrics() {
+  public String metrics() {
     return http.getOk(monitoringUri("/metrics"));
   }
 
   /** Sum of every sample of a metric from {@code /metrics}; 0 when absent. */
-  double metric(String name) {
+  public double metric(String name) {
     return PrometheusText.sum(metrics(), name);
   }
 
-  JsonNode syncz() {
+  public JsonNode syncz() {
     return parse(http.getOk(httpUri("/debug/syncz")));
   }
 
-  LocalHttp.Response configDump(String proxyId) {
+  public LocalHttp.Response configDump(String proxyId) {
     return http.get(httpUri("/debug/config_dump?proxyID=" + URLEncoder.encode(proxyId, StandardCharsets.UTF_8)));
   }
 
-  LocalHttp.Response get(URI uri) {
+  public LocalHttp.Response get(URI uri) {
     return http.get(uri);
   }
 
@@ -147,7 +147,7 @@ final class IstiodProcess implements AutoCloseable {
    * Sends SIGTERM and returns the exit code. Fails if istiod does not exit within {@link #STOP_BOUND} (it is then
    * killed). Calling it again returns the same code.
    */
-  int stop() {
+  public int stop() {
     OptionalInt code = process.terminate(STOP_BOUND);
     if (code.isEmpty()) {
       throw new AssertionError("istiod did not exit within " + STOP_BOUND + " of SIGTERM; killed it. Log tail:\n"

@@ -8,10 +8,10 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 
 /** GETs against the local admin and debug endpoints of istiod and Envoy, each bounded by a timeout. */
-final class LocalHttp {
+public final class LocalHttp {
   /** Status 0 means the request itself failed (connection refused, timeout); the body says why. */
-  record Response(int status, String body) {
-    boolean ok() {
+  public record Response(int status, String body) {
+    public boolean ok() {
       return status == 200;
     }
   }

@@ -6,21 +6,21 @@ import java.util.Map;
  * Who the test Envoy says it is, the way pilot-agent fills the bootstrap node for a pod without iptables
  * (ISTIO-COMPAT §3): id {@code sidecar~<ip>~<pod>.<ns>~<ns>.svc.cluster.local} and string metadata.
  */
-record SidecarNode(String podName, String namespace, String ip, String istioVersion, Map<String, String> labels) {
-  SidecarNode {
+public record SidecarNode(String podName, String namespace, String ip, String istioVersion, Map<String, String> labels) {
+  public SidecarNode {
     labels = Map.copyOf(labels);
   }
 
-  static SidecarNode client() {
+  public static SidecarNode client() {
     return new SidecarNode("client-1", "default", "127.0.0.1", "1.28.0", Map.of("app", "client", "version", "v1"));
   }
 
   /** {@code <pod>.<namespace>}, the proxy id istiod's debug endpoints take. */
-  String proxyId() {
+  public String proxyId() {
     return podName + "." + namespace;
   }
 
-  String nodeId() {
+  public String nodeId() {
     return nodeId("sidecar");
   }
 
@@ -29,7 +29,7 @@ record SidecarNode(String podName, String namespace, String ip, String istioVers
     return type + "~" + ip + "~" + proxyId() + "~" + namespace + ".svc.cluster.local";
   }
 
-  String workloadName() {
+  public String workloadName() {
     return labels.getOrDefault("app", podName);
   }
 }

@@ -11,11 +11,11 @@ import java.util.Map;
  * {@code <type>_sent}/{@code <type>_acked} nonces and, per resource type, {@code sent}/{@code acked} and the last
  * NACK error (upstream: {@code resources.<typeUrl>.lastError}). Reads by shape, not by exact field list.
  */
-final class SynczView {
+public final class SynczView {
   private SynczView() {}
 
   /** The entry whose fields name {@code proxyId} (upstream's "proxy" field is {@code <pod>.<namespace>}). */
-  static JsonNode entryFor(JsonNode syncz, String proxyId) {
+  public static JsonNode entryFor(JsonNode syncz, String proxyId) {
     JsonNode list = syncz.isArray() ? syncz : syncz.path("proxies");
     for (JsonNode entry : list) {
       for (Map.Entry<String, JsonNode> field : entry.properties()) {
@@ -29,7 +29,7 @@ final class SynczView {
   }
 
   /** "path: value" for every field named like an error or NACK that holds something. */
-  static List<String> errors(JsonNode entry) {
+  public static List<String> errors(JsonNode entry) {
     List<String> found = new ArrayList<>();
     collectErrors(entry, "", found);
     return found;
@@ -71,7 +71,7 @@ final class SynczView {
   }
 
   /** Every type (or resource) whose sent nonce/version differs from the acked one. */
-  static List<String> unacked(JsonNode entry) {
+  public static List<String> unacked(JsonNode entry) {
     List<String> found = new ArrayList<>();
     collectUnacked(entry, "", found);
     return found;

@@ -7,6 +7,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -33,6 +34,7 @@ public final class EchoServer implements AutoCloseable {
   private final Process process;
   private final Path requestLog;
   private final ObjectMapper json = new ObjectMapper();
+  private final Thread killOnExit;
 
   private EchoServer(String name, String address, int port, Process process, Path requestLog) {
     this.name = name;
@@ -40,24 +42,40 @@ public final class EchoServer implements AutoCloseable {
     this.port = port;
     this.process = process;
     this.requestLog = requestLog;
+    this.killOnExit = new Thread(process::destroyForcibly, "kill-" + name);
+    Runtime.getRuntime().addShutdownHook(killOnExit);
+  }
+
+  /** An echo server on this machine's loopback ({@code 127.0.0.x}), e.g. a ServiceEntry's STATIC endpoint. */
+  public static EchoServer onLoopback(String name, String address, int port, Path logDir) {
+    if (!address.startsWith("127.")) {
+      throw new IllegalArgumentException(address + " is not a loopback address");
+    }
+    return start(List.of(), "loopback", name, address, port, logDir);
   }
 
   static EchoServer start(TestHost host, String name, String address, int port, Path logDir) {
+    return start(List.of("ip", "netns", "exec", host.name()), host.toString(), name, address, port, logDir);
+  }
+
+  private static EchoServer start(List<String> prefix, String where, String name, String address, int port,
+      Path logDir) {
     Path requestLog = logDir.resolve(name + ".requests.jsonl");
     Path log = logDir.resolve(name + ".log");
     Process process;
     try {
       Files.createDirectories(logDir);
       Files.deleteIfExists(requestLog);
-      process = new ProcessBuilder(List.of("ip", "netns", "exec", host.name(), "python3",
-          KubeTools.script("echo-server.py").toString(), "--name", name, "--bind", address,
-          "--port", Integer.toString(port), "--log", requestLog.toString()))
+      List<String> command = new ArrayList<>(prefix);
+      command.addAll(List.of("python3", KubeTools.script("echo-server.py").toString(), "--name", name,
+          "--bind", address, "--port", Integer.toString(port), "--log", requestLog.toString()));
+      process = new ProcessBuilder(command)
           .redirectErrorStream(true)
           .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
           .start();
       process.getOutputStream().close();
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot start echo server " + name + " in " + host, e);
+      throw new UncheckedIOException("cannot start echo server " + name + " in " + where, e);
     }
     EchoServer server = new EchoServer(name, address, port, process, requestLog);
     try {
@@ -118,6 +136,11 @@ public final class EchoServer implements AutoCloseable {
   /** SIGTERM, then SIGKILL after a few seconds. Idempotent. */
   @Override
   public void close() {
+    try {
+      Runtime.getRuntime().removeShutdownHook(killOnExit);
+    } catch (IllegalStateException shuttingDown) {
+      // The hook is running already.
+    }
     if (!process.isAlive()) {
       return;
     }

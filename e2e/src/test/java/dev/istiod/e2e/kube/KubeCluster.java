@@ -27,6 +27,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 public final class KubeCluster implements BeforeAllCallback, AfterAllCallback, AutoCloseable {
   static final Duration START_BOUND = Duration.ofMinutes(3);
   static final Duration KUBECTL_BOUND = Duration.ofSeconds(90);
+  static final String ISTIO_CRDS = "deploy/charts/base/files/crd-all.gen.yaml";
   static final List<String> COMPONENTS = List.of("etcd", "kube-apiserver", "kube-controller-manager");
 
   private final boolean controllerManager;
@@ -123,6 +124,14 @@ public final class KubeCluster implements BeforeAllCallback, AfterAllCallback, A
   /** {@code kubectl apply -f -} of the given manifests; fails with kubectl's message if it rejects them. */
   public Command.Result apply(String yaml) {
     return kubectlWithInput(yaml, "apply", "-f", "-").orFail();
+  }
+
+  /** The project's Istio CRDs (deploy/), applied with kubectl as a user would; returns once they are established. */
+  public Command.Result installIstioCrds() {
+    Path crds = KubeTools.repoRoot().resolve(ISTIO_CRDS);
+    Command.Result applied = kubectl("apply", "-f", crds.toString());
+    kubectl("wait", "--for=condition=Established", "--timeout=60s", "-f", crds.toString());
+    return applied;
   }
 
   /** {@code kubectl <args>} with {@code stdin} as standard input (e.g. "create", "-f", "-"). */

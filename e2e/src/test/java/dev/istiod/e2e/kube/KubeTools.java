@@ -1,10 +1,15 @@
 package dev.istiod.e2e.kube;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Comparator;
 import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.TestInfo;
 
 /**
  * Where the cluster tooling lives: the scripts under tools/kube/ and the binaries tools/kube/install.sh builds
@@ -25,6 +30,24 @@ final class KubeTools {
   static Path outputDir() {
     String configured = System.getProperty("e2e.outputDir", "");
     return configured.isBlank() ? repoRoot().resolve("e2e/target/e2e") : Path.of(configured);
+  }
+
+  /** A fresh directory for one test's logs and files: e2e/target/e2e/<class>/<method>/ (kept after the run). */
+  static Path workDir(TestInfo info) {
+    Path dir = outputDir().resolve(info.getTestClass().orElseThrow().getSimpleName())
+        .resolve(info.getTestMethod().orElseThrow().getName());
+    try {
+      if (Files.isDirectory(dir)) {
+        try (Stream<Path> paths = Files.walk(dir)) {
+          for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+            Files.delete(path);
+          }
+        }
+      }
+      return Files.createDirectories(dir);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   static Path script(String name) {

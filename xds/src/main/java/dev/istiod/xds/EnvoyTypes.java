@@ -15,6 +15,7 @@ public final class EnvoyTypes {
       .add(io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment.getDescriptor())
       .add(io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager.getDescriptor())
       .add(io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy.getDescriptor())
+      .add(io.envoyproxy.envoy.extensions.filters.network.mongo_proxy.v3.MongoProxy.getDescriptor())
       .add(io.envoyproxy.envoy.extensions.filters.http.router.v3.Router.getDescriptor())
       .add(io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault.getDescriptor())
       .add(io.envoyproxy.envoy.extensions.filters.http.cors.v3.Cors.getDescriptor())

@@ -3,6 +3,7 @@ package dev.istiod.xds.core.route;
 import com.google.protobuf.Any;
 import com.google.protobuf.Duration;
 import com.google.protobuf.InvalidProtocolBufferException;
+import dev.istiod.xds.core.ProtoRules;
 import dev.istiod.xds.core.filter.Filters;
 import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
 import io.envoyproxy.envoy.config.route.v3.HeaderMatcher;
@@ -13,7 +14,6 @@ import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.config.route.v3.VirtualHost;
 import io.envoyproxy.envoy.config.route.v3.WeightedCluster;
 import io.envoyproxy.envoy.extensions.filters.http.cors.v3.CorsPolicy;
-import io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault;
 import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -27,11 +27,11 @@ import java.util.regex.Matcher;
  * The checks Envoy applies to a route configuration (proto-validate rules and the ones its route
  * and header parsers add) that matter for what istiod generates, run on every route before it is
  * sent: one route Envoy would reject makes it reject the whole configuration, so such a route is
- * dropped and reported instead, and every other route keeps flowing. Covered: RE2 compilation and
- * program size of every regex, non-empty string matchers, weighted splits with a positive total,
- * header names and values (no pseudo-headers or {@code host} modified or removed, valid
- * {@code %COMMAND%} substitutions), non-negative timeouts, positive retry back-off and fault
- * delays, and direct-response and abort status ranges.
+ * dropped and reported instead, and every other route keeps flowing. Envoy's generic proto rules
+ * come from {@link ProtoRules}; on top of them, the rules Envoy enforces in code: RE2 compilation and
+ * program size of every regex, weighted splits with a positive total, no pseudo-headers or
+ * {@code host} modified or removed, valid {@code %COMMAND%} substitutions in header values,
+ * exclusive path rewrites, non-negative timeouts and the direct-response body limit.
  */
 public final class RouteValidation {
   /** A {@code %...%} substitution in a header value: {@code %%} or an upper-case command with arguments. */
@@ -53,23 +53,14 @@ public final class RouteValidation {
 
   /** Why Envoy would reject {@code route}; empty when it would accept it. */
   public static List<String> problems(Route route) {
-    List<String> out = new ArrayList<>();
+    List<String> out = new ArrayList<>(ProtoRules.violations(route));
     match(route, out::add);
     headers(route.getRequestHeadersToAddList(), route.getRequestHeadersToRemoveList(), "request", out::add);
     headers(route.getResponseHeadersToAddList(), route.getResponseHeadersToRemoveList(), "response", out::add);
     switch (route.getActionCase()) {
       case ROUTE -> action(route.getRoute(), out::add);
-      case REDIRECT -> {
-        var r = route.getRedirect();
-        headerValue(r.getHostRedirect(), "redirect host", out::add);
-        headerValue(r.getPathRedirect(), "redirect path", out::add);
-        headerValue(r.getPrefixRewrite(), "redirect prefix", out::add);
-      }
+      case REDIRECT -> { }
       case DIRECT_RESPONSE -> {
-        int status = route.getDirectResponse().getStatus();
-        if (status < 200 || status >= 600) {
-          out.add("direct response status " + status + " is outside [200, 600)");
-        }
         if (route.getDirectResponse().getBody().getInlineBytes().size()
             + route.getDirectResponse().getBody().getInlineString().length() > OutboundRoutes.MAX_DIRECT_RESPONSE_BODY) {
           out.add("direct response body is larger than " + OutboundRoutes.MAX_DIRECT_RESPONSE_BODY + " bytes");
@@ -124,38 +115,27 @@ public final class RouteValidation {
       default -> { }
     }
     for (HeaderMatcher h : m.getHeadersList()) {
-      headerName(h.getName(), true, "header match", out);
       if (h.hasStringMatch()) {
-        stringMatcher(h.getStringMatch(), "header " + h.getName(), out);
+        stringMatcher(h.getStringMatch(), out);
       }
     }
     for (QueryParameterMatcher q : m.getQueryParametersList()) {
-      if (q.getName().isEmpty()) {
-        out.accept("query parameter match without a name");
-      }
       if (q.hasStringMatch()) {
-        stringMatcher(q.getStringMatch(), "query parameter " + q.getName(), out);
+        stringMatcher(q.getStringMatch(), out);
       }
     }
   }
 
-  /** Envoy's {@code StringMatcher}: prefix, suffix and contains need at least one character. */
-  static void stringMatcher(StringMatcher m, String what, Consumer<String> out) {
-    switch (m.getMatchPatternCase()) {
-      case PREFIX -> nonEmpty(m.getPrefix(), what + " prefix", out);
-      case SUFFIX -> nonEmpty(m.getSuffix(), what + " suffix", out);
-      case CONTAINS -> nonEmpty(m.getContains(), what + " contains", out);
-      case SAFE_REGEX -> Re2Regexes.problem(m.getSafeRegex().getRegex()).ifPresent(out);
-      case MATCHPATTERN_NOT_SET -> out.accept(what + ": string match without a pattern");
-      default -> { }
+  /** A {@code StringMatcher}'s regex, which Envoy compiles with RE2 (the proto rules cover the rest). */
+  static void stringMatcher(StringMatcher m, Consumer<String> out) {
+    if (m.hasSafeRegex()) {
+      Re2Regexes.problem(m.getSafeRegex().getRegex()).ifPresent(out);
     }
   }
 
   private static void action(RouteAction a, Consumer<String> out) {
-    switch (a.getClusterSpecifierCase()) {
-      case CLUSTER -> nonEmpty(a.getCluster(), "cluster name", out);
-      case WEIGHTED_CLUSTERS -> weighted(a.getWeightedClusters(), out);
-      default -> out.accept("route action has no cluster");
+    if (a.hasWeightedClusters()) {
+      weighted(a.getWeightedClusters(), out);
     }
     if (!a.getPrefixRewrite().isEmpty() && a.hasRegexRewrite()) {
       out.accept("prefix_rewrite and regex_rewrite are exclusive");
@@ -163,37 +143,20 @@ public final class RouteValidation {
     if (a.hasRegexRewrite()) {
       Re2Regexes.problem(a.getRegexRewrite().getPattern().getRegex()).ifPresent(out);
     }
-    headerValue(a.getHostRewriteLiteral(), "host rewrite", out);
+    // Envoy's duration conversion refuses negative values even where the proto sets no bound.
     nonNegative(a.getTimeout(), "timeout", out);
     nonNegative(a.getMaxGrpcTimeout(), "max gRPC timeout", out);
     if (a.hasRetryPolicy()) {
       nonNegative(a.getRetryPolicy().getPerTryTimeout(), "per-try timeout", out);
-      if (a.getRetryPolicy().hasRetryBackOff()) {
-        positive(a.getRetryPolicy().getRetryBackOff().getBaseInterval(), "retry back-off base interval", out);
-      }
-    }
-    for (RouteAction.RequestMirrorPolicy m : a.getRequestMirrorPoliciesList()) {
-      nonEmpty(m.getCluster(), "mirror cluster", out);
-    }
-    for (RouteAction.HashPolicy h : a.getHashPolicyList()) {
-      if (h.hasHeader()) {
-        headerName(h.getHeader().getHeaderName(), false, "hash policy header", out);
-      } else if (h.hasCookie()) {
-        nonEmpty(h.getCookie().getName(), "hash policy cookie", out);
-      } else if (h.hasQueryParameter()) {
-        nonEmpty(h.getQueryParameter().getName(), "hash policy query parameter", out);
-      }
     }
   }
 
   private static void weighted(WeightedCluster w, Consumer<String> out) {
     long total = 0;
     for (WeightedCluster.ClusterWeight c : w.getClustersList()) {
-      nonEmpty(c.getName(), "weighted cluster name", out);
       total += c.getWeight().getValue();
       headers(c.getRequestHeadersToAddList(), c.getRequestHeadersToRemoveList(), "request", out);
       headers(c.getResponseHeadersToAddList(), c.getResponseHeadersToRemoveList(), "response", out);
-      headerValue(c.getHostRewriteLiteral(), "host rewrite", out);
     }
     if (w.getClustersCount() == 0 || total == 0) {
       out.accept("weighted clusters need a total weight above 0");
@@ -205,33 +168,15 @@ public final class RouteValidation {
   private static void headers(List<HeaderValueOption> add, List<String> remove, String side, Consumer<String> out) {
     for (HeaderValueOption h : add) {
       String name = h.getHeader().getKey();
-      headerName(name, false, side + " header to add", out);
       if (HeaderOperations.isInternal(name)) {
         out.accept(side + " header " + name + " cannot be modified");
       }
-      headerValue(h.getHeader().getValue(), side + " header " + name, out);
       substitutions(h.getHeader().getValue(), side + " header " + name, out);
     }
     for (String name : remove) {
-      headerName(name, false, side + " header to remove", out);
       if (HeaderOperations.isInternal(name)) {
         out.accept(side + " header " + name + " cannot be removed");
       }
-    }
-  }
-
-  /** Envoy's non-strict header name rule: non-empty, no NUL, CR or LF. */
-  private static void headerName(String name, boolean allowEmpty, String what, Consumer<String> out) {
-    if (!allowEmpty && name.isEmpty()) {
-      out.accept(what + ": empty header name");
-    } else if (hasControl(name)) {
-      out.accept(what + ": header name with NUL, CR or LF");
-    }
-  }
-
-  private static void headerValue(String value, String what, Consumer<String> out) {
-    if (hasControl(value)) {
-      out.accept(what + ": value with NUL, CR or LF");
     }
   }
 
@@ -250,31 +195,14 @@ public final class RouteValidation {
 
   private static void perFilterConfig(Route route, Consumer<String> out) {
     try {
-      Any fault = route.getTypedPerFilterConfigMap().get(Filters.FAULT);
-      if (fault != null) {
-        HTTPFault f = fault.unpack(HTTPFault.class);
-        if (f.hasDelay() && f.getDelay().hasFixedDelay()) {
-          positive(f.getDelay().getFixedDelay(), "fault delay", out);
-        }
-        if (f.hasAbort() && f.getAbort().hasHttpStatus()
-            && (f.getAbort().getHttpStatus() < 200 || f.getAbort().getHttpStatus() >= 600)) {
-          out.accept("fault abort status " + f.getAbort().getHttpStatus() + " is outside [200, 600)");
-        }
-      }
       Any cors = route.getTypedPerFilterConfigMap().get(Filters.CORS);
       if (cors != null) {
         for (StringMatcher m : cors.unpack(CorsPolicy.class).getAllowOriginStringMatchList()) {
-          stringMatcher(m, "CORS origin", out);
+          stringMatcher(m, out);
         }
       }
     } catch (InvalidProtocolBufferException e) {
       out.accept("unreadable per-filter config: " + e.getMessage());
-    }
-  }
-
-  private static void nonEmpty(String s, String what, Consumer<String> out) {
-    if (s.isEmpty()) {
-      out.accept(what + " is empty");
     }
   }
 
@@ -284,13 +212,4 @@ public final class RouteValidation {
     }
   }
 
-  private static void positive(Duration d, String what, Consumer<String> out) {
-    if (d.getSeconds() < 0 || d.getNanos() < 0 || (d.getSeconds() == 0 && d.getNanos() == 0)) {
-      out.accept(what + " must be above 0");
-    }
-  }
-
-  private static boolean hasControl(String s) {
-    return s.indexOf('\0') >= 0 || s.indexOf('\r') >= 0 || s.indexOf('\n') >= 0;
-  }
 }

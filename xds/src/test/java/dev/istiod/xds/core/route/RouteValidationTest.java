@@ -60,7 +60,7 @@ class RouteValidationTest {
     Route r = route().setMatch(RouteMatch.newBuilder().setPrefix("/").addHeaders(HeaderMatcher.newBuilder()
         .setName("x").setStringMatch(StringMatcher.newBuilder().setPrefix("")))).build();
 
-    assertThat(RouteValidation.problems(r)).singleElement().asString().contains("prefix is empty");
+    assertThat(RouteValidation.problems(r)).anySatisfy(p -> assertThat(p).contains("prefix"));
   }
 
   @ParameterizedTest
@@ -99,7 +99,8 @@ class RouteValidationTest {
             .setDelay(FaultDelay.newBuilder().setFixedDelay(Duration.getDefaultInstance())).build()))
         .build();
 
-    assertThat(RouteValidation.problems(r)).hasSize(2);
+    assertThat(RouteValidation.problems(r)).anySatisfy(p -> assertThat(p).contains("status"))
+        .anySatisfy(p -> assertThat(p).contains("fixed_delay"));
   }
 
   @Test

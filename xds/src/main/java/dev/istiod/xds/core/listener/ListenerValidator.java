@@ -1,6 +1,7 @@
 package dev.istiod.xds.core.listener;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import dev.istiod.xds.core.ProtoRules;
 import dev.istiod.xds.core.filter.Filters;
 import io.envoyproxy.envoy.config.core.v3.CidrRange;
 import io.envoyproxy.envoy.config.core.v3.SocketAddress;
@@ -19,9 +20,11 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * What Envoy's listener manager would reject, checked before a listener is sent: one rejected
- * listener makes Envoy reject the whole LDS update (a NACK, and the proxy keeps stale config).
- * The rules were confirmed against upstream Envoy 1.40 in {@code --mode validate}:
+ * What Envoy would reject in a listener, checked before it is sent: one rejected listener makes
+ * Envoy reject the whole LDS update (a NACK, and the proxy keeps stale config). First Envoy's proto
+ * rules ({@link ProtoRules}, over the listener and every filter config inside it), then the rules
+ * its listener manager enforces in code, confirmed against upstream Envoy 1.40 in
+ * {@code --mode validate}:
  * <ul>
  *   <li>two filter chains whose matches overlap anywhere ("multiple filter chains with overlapping
  *       matching rules"): Envoy expands every list of a match (server names case-insensitively,
@@ -84,7 +87,7 @@ public final class ListenerValidator {
 
   /** Everything Envoy would object to in one listener; empty when it would accept it. */
   public static List<String> problems(Listener l) {
-    List<String> out = new ArrayList<>();
+    List<String> out = new ArrayList<>(ProtoRules.violations(l));
     if (l.getFilterChainsCount() == 0 && !l.hasDefaultFilterChain()) {
       out.add("no filter chains");
     }

@@ -71,7 +71,16 @@ class ListenerValidatorTest {
     Listener l = Listener.newBuilder().setName("l").setAddress(Addresses.socket("0.0.0.0", 1))
         .addFilterChains(FilterChain.newBuilder().addFilters(empty)).build();
 
-    assertThat(ListenerValidator.problems(l)).singleElement().asString().contains("without cluster");
+    assertThat(ListenerValidator.problems(l)).anySatisfy(p -> assertThat(p).contains("without cluster"));
+  }
+
+  @Test
+  void envoyProtoRules_areChecked_insideFilterConfigs() {
+    Filter noStatPrefix = Filters.tcpProxy(TcpProxy.newBuilder().setCluster("c").build());
+    Listener l = Listener.newBuilder().setName("l").setAddress(Addresses.socket("0.0.0.0", 1))
+        .addFilterChains(FilterChain.newBuilder().addFilters(noStatPrefix)).build();
+
+    assertThat(ListenerValidator.problems(l)).anySatisfy(p -> assertThat(p).contains("stat_prefix"));
   }
 
   @Test

@@ -154,7 +154,15 @@ launch() {
   mkdir -p "$dir/logs" "$dir/pids"
   printf '\n==== %s start %s\n' "$(date -u +%FT%TZ)" "$name" >>"$dir/logs/$name.log"
   setsid "$kube_bin/$name" "$@" >>"$dir/logs/$name.log" 2>&1 </dev/null &
-  echo $! >"$dir/pids/$name.pid"
+  local pid=$! i
+  echo "$pid" >"$dir/pids/$name.pid"
+  # Until the forked shell has exec'd the binary, its PID still reads as bash/setsid, and pid_of would take
+  # it for "exited". Wait for the exec (bounded) so that every later check sees the real process.
+  for ((i = 0; i < 100; i++)); do
+    pid_of "$name" >/dev/null && return 0
+    [ -d "/proc/$pid" ] || return 0
+    sleep 0.05
+  done
 }
 
 wait_until() {

@@ -5,8 +5,11 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -101,7 +104,7 @@ public record PluggedCa(Path dir, Path signingCert, Path signingKey, List<Path> 
     return b;
   }
 
-  /** The current bytes of every file, to notice changes cheaply. */
+  /** A digest of every file, to notice changes. */
   String fingerprint() {
     StringBuilder sb = new StringBuilder();
     for (Path p : List.of(signingCert, signingKey, rootCert)) {
@@ -115,9 +118,12 @@ public record PluggedCa(Path dir, Path signingCert, Path signingKey, List<Path> 
 
   private static String stamp(Path p) {
     try {
-      return Integer.toHexString(java.util.Arrays.hashCode(Files.readAllBytes(p)));
+      byte[] digest = MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(p));
+      return HexFormat.of().formatHex(digest);
     } catch (IOException e) {
       return "missing";
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
     }
   }
 

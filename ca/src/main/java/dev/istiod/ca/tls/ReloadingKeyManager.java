@@ -49,16 +49,12 @@ public final class ReloadingKeyManager extends X509ExtendedKeyManager {
     return alias;
   }
 
-  /** JSSE key types: "RSA", "RSASSA-PSS" (TLS 1.3 with RSA keys), "EC", "EC_EC"/"EC_RSA" (TLS 1.2). */
+  /**
+   * JSSE asks per key type ("RSA", "EC"; "RSASSA-PSS" only for keys with the PSS OID, which the CA
+   * never makes); answer only for the current key's own type.
+   */
   private static boolean matches(String keyType, PrivateKey key) {
-    String alg = key.getAlgorithm();
-    if (alg.equals("RSA")) {
-      return keyType.equals("RSA") || keyType.equals("RSASSA-PSS");
-    }
-    if (alg.equals("EC")) {
-      return keyType.equals("EC") || keyType.startsWith("EC_");
-    }
-    return keyType.equals(alg);
+    return keyType.equals(key.getAlgorithm());
   }
 
   @Override

@@ -10,22 +10,28 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.grpc.Metadata;
 import java.util.List;
 import java.util.Optional;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 @EnableKubernetesMockClient
 class KubeJwtAuthenticatorTest {
-  KubernetesMockServer server;
-  KubernetesClient client;
+  static KubernetesMockServer server;
+  static KubernetesClient client;
 
-  private FakeTokenReviews reviews;
+  private static FakeTokenReviews reviews;
   private KubeJwtAuthenticator authenticator;
 
-  @BeforeEach
-  void setUp() {
+  @BeforeAll
+  static void installTokenReviews() {
     reviews = FakeTokenReviews.install(server)
         .token("sleep-token", "default", "sleep", "istio-ca")
         .token("wrong-audience-token", "default", "sleep", "https://kubernetes.default.svc");
+  }
+
+  @BeforeEach
+  void setUp() {
+    reviews.requests().clear();
     authenticator = new KubeJwtAuthenticator(client, "Kubernetes", List.of("istio-ca"), () -> "cluster.local");
   }
 

@@ -58,6 +58,7 @@ import javax.net.ssl.SSLSocket;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.X509TrustManager;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -71,8 +72,8 @@ class SecureCaServerTest {
   private static final String ISTIOD_SA = "spiffe://cluster.local/ns/istio-system/sa/istiod";
   private static final String AUTHORITY = "istiod.istio-system.svc";
 
-  KubernetesMockServer kubeServer;
-  KubernetesClient kube;
+  static KubernetesMockServer kubeServer;
+  static KubernetesClient kube;
 
   private final PrometheusRegistry registry = new PrometheusRegistry();
   private final ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor();
@@ -83,9 +84,13 @@ class SecureCaServerTest {
   private ServingCertificate serving;
   private Server server;
 
+  @BeforeAll
+  static void installTokenReviews() {
+    FakeTokenReviews.install(kubeServer).token("sleep-token", "default", "sleep", "istio-ca");
+  }
+
   @BeforeEach
   void start() throws Exception {
-    FakeTokenReviews.install(kubeServer).token("sleep-token", "default", "sleep", "istio-ca");
     Instant now = Instant.now();
     rootKeys = KeyType.EC_P256.generate(0);
     root = Certificates.selfSignedRoot(rootKeys, "cluster.local", now, Duration.ofDays(3650));

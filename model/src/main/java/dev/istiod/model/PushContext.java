@@ -3,6 +3,7 @@ package dev.istiod.model;
 import dev.istiod.api.mesh.v1alpha1.MeshConfig;
 import dev.istiod.model.push.DestinationRuleIndex;
 import dev.istiod.model.push.GatewayIndex;
+import dev.istiod.model.push.PushStatus;
 import dev.istiod.model.push.ServiceIndex;
 import dev.istiod.model.push.SidecarIndex;
 import dev.istiod.model.push.SidecarScope;
@@ -53,6 +54,7 @@ public final class PushContext {
   private final SidecarIndex sidecarIndex;
   private final GatewayIndex gateways;
   private final ConcurrentHashMap<ScopeKey, SidecarScope> scopes = new ConcurrentHashMap<>();
+  private final PushStatus status = new PushStatus();
 
   private PushContext(String version, Environment env, MeshConfig mesh, Instant createdAt, ServiceIndex serviceIndex,
       VirtualServiceIndex virtualServiceIndex, DestinationRuleIndex destinationRuleIndex, SidecarIndex sidecarIndex,
@@ -98,6 +100,14 @@ public final class PushContext {
       ctx.scopes.putAll(previous.scopes); // scopes depend only on the reused indexes
     }
     return ctx;
+  }
+
+  /**
+   * What generators reported while serving this push (listener conflicts and the like), as
+   * upstream's push status. Generators write to it concurrently; it is thread-safe.
+   */
+  public PushStatus status() {
+    return status;
   }
 
   /** The push version, as sent in {@code version_info}. */

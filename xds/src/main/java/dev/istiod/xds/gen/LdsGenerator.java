@@ -56,7 +56,10 @@ final class LdsGenerator implements XdsGenerator {
       listeners.addAll(outbound.build());
       outbound.virtualOutbound().ifPresent(listeners::add);
       listeners.addAll(new InboundListeners(in, conflicts).build());
-      conflicts.all().forEach(c -> log.debug("{}: {}: {}", proxy.id(), c.kind().metric(), c.message()));
+      conflicts.all().forEach(c -> {
+        log.debug("{}: listener conflict ({}): {}", proxy.id(), c.kind(), c.message());
+        c.reportTo(push.status());
+      });
       skipped += conflicts.all().isEmpty() ? "" : "; " + conflicts.all().size() + " listener conflicts";
     }
     // A listener Envoy would reject makes it reject the whole update: leave it out and say so.

@@ -119,6 +119,7 @@ public final class DiscoveryServer
     this.generators = Map.copyOf(generators);
     this.options = Objects.requireNonNull(options, "options");
     this.metrics = new XdsMetrics(Objects.requireNonNull(registry, "registry"));
+    metrics.exportPushStatus(current::get, registry);
     this.clock = Objects.requireNonNull(clock, "clock");
     this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
     this.ownsScheduler = ownsScheduler;

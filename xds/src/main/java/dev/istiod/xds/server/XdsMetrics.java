@@ -83,6 +83,26 @@ final class XdsMetrics {
         .labelNames(labels).register(r);
   }
 
+  /**
+   * Upstream's push-status gauges of listener conflicts, read from the current push context: how many
+   * listeners (outbound) or proxies (inbound) had services colliding on them in this push.
+   */
+  void exportPushStatus(java.util.function.Supplier<dev.istiod.model.PushContext> current, PrometheusRegistry registry) {
+    pushStatusGauge(registry, current, "pilot_conflict_outbound_listener_tcp_over_current_tcp",
+        "Number of conflicting tcp listeners with current tcp listener.");
+    pushStatusGauge(registry, current, "pilot_conflict_inbound_listener", "Number of conflicting inbound listeners.");
+  }
+
+  private static void pushStatusGauge(PrometheusRegistry registry, java.util.function.Supplier<dev.istiod.model.PushContext> current,
+      String name, String help) {
+    io.prometheus.metrics.core.metrics.GaugeWithCallback.builder().name(name).help(help)
+        .callback(cb -> {
+          dev.istiod.model.PushContext ctx = current.get();
+          cb.call(ctx == null ? 0 : ctx.status().count(name));
+        })
+        .register(registry);
+  }
+
   private static Gauge rejectGauge(PrometheusRegistry r, String type, String what) {
     return Gauge.builder().name("pilot_xds_" + type + "_reject").help("Pilot rejected " + what + ".")
         .labelNames("node", "err").register(r);

@@ -28,14 +28,30 @@ class ListenerSafetyTest {
 
   @Test
   void servicesCollidingOnOneListener_areReportedAsConflicts() throws Exception {
-    GenerationResult r = lds("tcp-listener-conflict");
+    Scenario s = scenario("tcp-listener-conflict");
+    PushContext push = s.push();
+
+    GenerationResult r = lds(s, push);
 
     assertThat(r.detail()).contains("2 listener conflicts").doesNotContain("rejected");
+    // Upstream's push-status gauge counts the TCP-over-TCP one (the Mongo one is only logged upstream).
+    assertThat(push.status().count("pilot_conflict_outbound_listener_tcp_over_current_tcp")).isEqualTo(1);
+    assertThat(push.status().snapshot().get("pilot_conflict_outbound_listener_tcp_over_current_tcp"))
+        .containsOnlyKeys("0.0.0.0_9999")
+        .hasEntrySatisfying("0.0.0.0_9999", e -> assertThat(e.message())
+            .isEqualTo("Listener=0.0.0.0_9999 Accepted=TCP Rejected=TCP (second.example.com)"));
+  }
+
+  private static Scenario scenario(String name) throws Exception {
+    return Scenario.parse(Files.readString(GoldenTest.ROOT.resolve(name).resolve("input.yaml")));
   }
 
   private static GenerationResult lds(String scenario) throws Exception {
-    Scenario s = Scenario.parse(Files.readString(GoldenTest.ROOT.resolve(scenario).resolve("input.yaml")));
-    PushContext push = s.push();
+    Scenario s = scenario(scenario);
+    return lds(s, s.push());
+  }
+
+  private static GenerationResult lds(Scenario s, PushContext push) {
     return Generators.envoy().get(TypeUrls.LISTENER).generate(s.proxy, push,
         new WatchedResource(TypeUrls.LISTENER, true, Set.of()), PushRequest.forced(TriggerReason.PROXY_REQUEST));
   }

@@ -143,7 +143,7 @@ public final class InboundListeners {
   private void put(Map<Integer, ChainConfig> byPort, ChainConfig cc) {
     ChainConfig old = byPort.putIfAbsent(cc.targetPort(), cc);
     if (old != null && old.protocol() != cc.protocol() && !old.hostname().equals(cc.hostname())) {
-      conflicts.record(ListenerConflicts.Kind.INBOUND, in.proxy(), "inbound port " + cc.targetPort(), old.protocol(),
+      conflicts.record(ListenerConflicts.Kind.INBOUND, in.proxy(), Integer.toString(cc.targetPort()), old.protocol(),
           cc.hostname(), cc.protocol());
     }
   }

@@ -20,8 +20,8 @@ public final class ListenerConflicts {
   public enum Kind {
     /** Two TCP chains with the same match on one outbound listener: the later service is left out. */
     TCP_OVER_TCP("pilot_conflict_outbound_listener_tcp_over_current_tcp"),
-    /** Mongo or MySQL sharing a port with another protocol: the later service is left out. */
-    WELL_KNOWN_PORT("pilot_conflict_outbound_listener_well_known_port"),
+    /** Mongo or MySQL sharing a port with another protocol: the later service is left out (upstream only logs it). */
+    WELL_KNOWN_PORT(""),
     /** Two inbound chains for one port: the older service wins. */
     INBOUND("pilot_conflict_inbound_listener");
 
@@ -31,9 +31,14 @@ public final class ListenerConflicts {
       this.metric = metric;
     }
 
-    /** The push-status metric upstream counts this conflict under. */
+    /** The push-status metric upstream counts this conflict under; empty when upstream only logs it. */
     public String metric() {
       return metric;
+    }
+
+    /** The push-status key: the listener for outbound conflicts, the proxy for inbound ones, as upstream. */
+    String key(Conflict c) {
+      return this == INBOUND ? c.proxyId() : c.listener();
     }
   }
 
@@ -43,7 +48,17 @@ public final class ListenerConflicts {
    */
   public record Conflict(Kind kind, String proxyId, String listener, String accepted, String rejected, String hostname) {
     public String message() {
+      if (kind == Kind.INBOUND) {
+        return "Conflicting inbound listener:" + listener + ". incoming: " + hostname + " (" + rejected + " over " + accepted + ")";
+      }
       return "Listener=" + listener + " Accepted=" + accepted + " Rejected=" + rejected + " (" + hostname + ")";
+    }
+
+    /** Records this conflict in the push's status, under upstream's metric, if it has one. */
+    public void reportTo(dev.istiod.model.push.PushStatus status) {
+      if (!kind.metric().isEmpty()) {
+        status.record(kind.metric(), kind.key(this), proxyId, message());
+      }
     }
   }
 

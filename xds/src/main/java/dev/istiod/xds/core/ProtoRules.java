@@ -14,9 +14,11 @@ import io.envoyproxy.pgv.validate.Validate;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
@@ -38,40 +40,126 @@ public final class ProtoRules {
       "google.protobuf.UInt32Value", "google.protobuf.BoolValue", "google.protobuf.StringValue");
   private static final BigInteger UNSIGNED_64 = BigInteger.ONE.shiftLeft(64);
 
+  /** What to check in messages of one type: precomputed once, since reflection over every field is slow. */
+  private record Plan(List<OneofDescriptor> requiredOneofs, List<Check> checks) {}
+
+  /** A field with rules, or leading to a message type that has some somewhere below. */
+  private record Check(FieldDescriptor field, Validate.FieldRules rules) {}
+
+  /** Where a value sits, rendered only when it is reported. */
+  private record Where(Where parent, String segment) {
+    @Override
+    public String toString() {
+      return parent == null ? segment : parent + (segment.startsWith("[") || segment.startsWith("<") ? "" : ".") + segment;
+    }
+  }
+
+  /**
+   * Memos of pure functions of immutable descriptors (two threads computing one entry get equal
+   * values), so validation costs little more than walking the fields that have rules.
+   */
+  private static final ConcurrentHashMap<Descriptor, Plan> PLANS = new ConcurrentHashMap<>();
+  private static final ConcurrentHashMap<Descriptor, Boolean> HAS_RULES = new ConcurrentHashMap<>();
+
   private ProtoRules() {}
 
   /** Every violation in {@code message}, each as {@code field.path: what is wrong}; empty when valid. */
   public static List<String> violations(Message message) {
     List<String> out = new ArrayList<>();
-    walk(message, message.getDescriptorForType().getName(), out);
+    walk(message, new Where(null, message.getDescriptorForType().getName()), out);
     return out;
   }
 
-  private static void walk(Message m, String path, List<String> out) {
-    Descriptor d = m.getDescriptorForType();
-    for (OneofDescriptor oneof : d.getRealOneofs()) {
-      if (oneof.getOptions().getExtension(Validate.required) && !m.hasOneof(oneof)) {
-        out.add(path + "." + oneof.getName() + ": exactly one field is required");
+  private static Plan plan(Descriptor d) {
+    Plan p = PLANS.get(d);
+    if (p == null) {
+      p = buildPlan(d);
+      PLANS.putIfAbsent(d, p);
+    }
+    return p;
+  }
+
+  private static Plan buildPlan(Descriptor d) {
+    List<OneofDescriptor> oneofs = new ArrayList<>();
+    for (OneofDescriptor o : d.getRealOneofs()) {
+      if (o.getOptions().getExtension(Validate.required)) {
+        oneofs.add(o);
+      }
+    }
+    List<Check> checks = new ArrayList<>();
+    for (FieldDescriptor f : d.getFields()) {
+      Validate.FieldRules rules = f.getOptions().hasExtension(Validate.rules) ? f.getOptions().getExtension(Validate.rules) : null;
+      boolean descend = f.getJavaType() == FieldDescriptor.JavaType.MESSAGE && hasRules(f.getMessageType());
+      if (rules != null || descend) {
+        checks.add(new Check(f, rules));
+      }
+    }
+    return new Plan(List.copyOf(oneofs), List.copyOf(checks));
+  }
+
+  /** True if messages of this type can break a rule: some type reachable from it has rules or packs an Any. */
+  private static boolean hasRules(Descriptor root) {
+    Boolean known = HAS_RULES.get(root);
+    if (known != null) {
+      return known;
+    }
+    boolean result = reachesRules(root, new HashSet<>());
+    HAS_RULES.putIfAbsent(root, result);
+    return result;
+  }
+
+  private static boolean reachesRules(Descriptor d, Set<Descriptor> visited) {
+    if (!visited.add(d)) {
+      return false;
+    }
+    if (d.getFullName().equals("google.protobuf.Any")) {
+      return true;
+    }
+    for (OneofDescriptor o : d.getRealOneofs()) {
+      if (o.getOptions().getExtension(Validate.required)) {
+        return true;
       }
     }
     for (FieldDescriptor f : d.getFields()) {
-      String fieldPath = path + "." + f.getName();
-      Validate.FieldRules rules = f.getOptions().hasExtension(Validate.rules) ? f.getOptions().getExtension(Validate.rules) : null;
+      if (f.getOptions().hasExtension(Validate.rules)) {
+        return true;
+      }
+    }
+    for (FieldDescriptor f : d.getFields()) {
+      if (f.getJavaType() == FieldDescriptor.JavaType.MESSAGE && reachesRules(f.getMessageType(), visited)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static void walk(Message m, Where path, List<String> out) {
+    Plan plan = plan(m.getDescriptorForType());
+    for (OneofDescriptor oneof : plan.requiredOneofs()) {
+      if (!m.hasOneof(oneof)) {
+        out.add(new Where(path, oneof.getName()) + ": exactly one field is required");
+      }
+    }
+    for (Check c : plan.checks()) {
+      FieldDescriptor f = c.field();
       if (f.isMapField()) {
-        checkMap(m, f, rules, fieldPath, out);
+        checkMap(m, f, c.rules(), new Where(path, f.getName()), out);
       } else if (f.isRepeated()) {
-        checkRepeated(m, f, rules, fieldPath, out);
+        checkRepeated(m, f, c.rules(), new Where(path, f.getName()), out);
       } else {
         if (f.getRealContainingOneof() != null && !m.hasField(f)) {
           continue; // PGV checks a oneof member's rules only when it is the one set
         }
-        boolean present = f.hasPresence() ? m.hasField(f) : true;
-        checkSingle(f, present, m.getField(f), rules, fieldPath, out);
+        boolean present = !f.hasPresence() || m.hasField(f);
+        if (!present && c.rules() == null) {
+          continue;
+        }
+        checkSingle(f, present, present ? m.getField(f) : null, c.rules(), new Where(path, f.getName()), out);
       }
     }
   }
 
-  private static void checkRepeated(Message m, FieldDescriptor f, Validate.FieldRules rules, String path, List<String> out) {
+  private static void checkRepeated(Message m, FieldDescriptor f, Validate.FieldRules rules, Where path, List<String> out) {
     int count = m.getRepeatedFieldCount(f);
     Validate.FieldRules itemRules = null;
     if (rules != null && rules.hasRepeated()) {
@@ -84,24 +172,25 @@ public final class ProtoRules {
         out.add(path + ": allows at most " + r.getMaxItems() + " items, has " + count);
       }
       if (r.getUnique()) {
-        List<Object> seen = new ArrayList<>();
+        Set<Object> seen = new HashSet<>();
         for (int i = 0; i < count; i++) {
-          Object v = m.getRepeatedField(f, i);
-          if (seen.contains(v)) {
+          if (!seen.add(m.getRepeatedField(f, i))) {
             out.add(path + ": items must be unique");
             break;
           }
-          seen.add(v);
         }
       }
       itemRules = r.hasItems() ? r.getItems() : null;
     }
+    if (itemRules == null && f.getJavaType() != FieldDescriptor.JavaType.MESSAGE) {
+      return;
+    }
     for (int i = 0; i < count; i++) {
-      checkSingle(f, true, m.getRepeatedField(f, i), itemRules, path + "[" + i + "]", out);
+      checkSingle(f, true, m.getRepeatedField(f, i), itemRules, new Where(path, "[" + i + "]"), out);
     }
   }
 
-  private static void checkMap(Message m, FieldDescriptor f, Validate.FieldRules rules, String path, List<String> out) {
+  private static void checkMap(Message m, FieldDescriptor f, Validate.FieldRules rules, Where path, List<String> out) {
     int count = m.getRepeatedFieldCount(f);
     Validate.MapRules r = rules != null && rules.hasMap() ? rules.getMap() : null;
     if (r != null && !(r.getIgnoreEmpty() && count == 0)) {
@@ -117,14 +206,14 @@ public final class ProtoRules {
     for (int i = 0; i < count; i++) {
       Message entry = (Message) m.getRepeatedField(f, i);
       Object key = entry.getField(keyField);
-      String entryPath = path + "[" + key + "]";
-      checkSingle(keyField, true, key, r != null && r.hasKeys() ? r.getKeys() : null, entryPath + ".key", out);
+      Where entryPath = new Where(path, "[" + key + "]");
+      checkSingle(keyField, true, key, r != null && r.hasKeys() ? r.getKeys() : null, new Where(entryPath, "key"), out);
       checkSingle(valueField, true, entry.getField(valueField), r != null && r.hasValues() ? r.getValues() : null,
           entryPath, out);
     }
   }
 
-  private static void checkSingle(FieldDescriptor f, boolean present, Object value, Validate.FieldRules rules, String path,
+  private static void checkSingle(FieldDescriptor f, boolean present, Object value, Validate.FieldRules rules, Where path,
       List<String> out) {
     if (f.getJavaType() == FieldDescriptor.JavaType.MESSAGE) {
       checkMessage(f, present, (Message) value, rules, path, out);
@@ -141,7 +230,7 @@ public final class ProtoRules {
     }
   }
 
-  private static void checkMessage(FieldDescriptor f, boolean present, Message value, Validate.FieldRules rules, String path,
+  private static void checkMessage(FieldDescriptor f, boolean present, Message value, Validate.FieldRules rules, Where path,
       List<String> out) {
     boolean required = rules != null && ((rules.hasMessage() && rules.getMessage().getRequired())
         || (rules.hasDuration() && rules.getDuration().getRequired()) || (rules.hasAny() && rules.getAny().getRequired()));
@@ -173,20 +262,20 @@ public final class ProtoRules {
     walk(value, path, out);
   }
 
-  private static void checkAny(Message value, Validate.FieldRules rules, String path, List<String> out) {
+  private static void checkAny(Message value, Validate.FieldRules rules, Where path, List<String> out) {
     String typeUrl = (String) value.getField(value.getDescriptorForType().findFieldByName("type_url"));
     if (rules != null && rules.hasAny() && rules.getAny().getInCount() > 0 && !rules.getAny().getInList().contains(typeUrl)) {
       out.add(path + ": type " + typeUrl + " is not allowed here");
     }
     Descriptor packed = EnvoyTypes.REGISTRY.find(typeUrl.substring(typeUrl.lastIndexOf('/') + 1));
-    if (packed == null) {
-      return; // a type istiod does not know cannot be checked here
+    if (packed == null || !hasRules(packed)) {
+      return; // a type istiod does not know cannot be checked here; one without rules need not be
     }
     Any any = value instanceof Any a ? a : Any.newBuilder()
         .setTypeUrl(typeUrl).setValue((com.google.protobuf.ByteString) value.getField(
             value.getDescriptorForType().findFieldByName("value"))).build();
     try {
-      walk(DynamicMessage.parseFrom(packed, any.getValue()), path + "<" + packed.getName() + ">", out);
+      walk(DynamicMessage.parseFrom(packed, any.getValue()), new Where(path, "<" + packed.getName() + ">"), out);
     } catch (InvalidProtocolBufferException e) {
       out.add(path + ": cannot be decoded as " + typeUrl);
     }
@@ -201,7 +290,7 @@ public final class ProtoRules {
         .setNanos((Integer) m.getField(d.findFieldByName("nanos"))).build();
   }
 
-  private static void checkDuration(Duration v, Validate.DurationRules r, String path, List<String> out) {
+  private static void checkDuration(Duration v, Validate.DurationRules r, Where path, List<String> out) {
     BigDecimal value = seconds(v);
     if (r.hasGt() && value.compareTo(seconds(r.getGt())) <= 0) {
       out.add(path + ": must be greater than " + seconds(r.getGt()) + "s");
@@ -235,7 +324,7 @@ public final class ProtoRules {
   }
 
   /** Numeric rules of any width: the rule message's const/lt/lte/gt/gte/in/not_in fields, read reflectively. */
-  private static void checkNumber(BigDecimal value, Validate.FieldRules rules, String path, List<String> out) {
+  private static void checkNumber(BigDecimal value, Validate.FieldRules rules, Where path, List<String> out) {
     Message r = switch (rules.getTypeCase()) {
       case FLOAT -> rules.getFloat();
       case DOUBLE -> rules.getDouble();
@@ -288,7 +377,7 @@ public final class ProtoRules {
     }
   }
 
-  private static void checkEnum(EnumValueDescriptor v, Validate.FieldRules rules, String path, List<String> out) {
+  private static void checkEnum(EnumValueDescriptor v, Validate.FieldRules rules, Where path, List<String> out) {
     if (!rules.hasEnum()) {
       return;
     }
@@ -304,7 +393,7 @@ public final class ProtoRules {
     }
   }
 
-  private static void checkString(String v, Validate.FieldRules rules, String path, List<String> out) {
+  private static void checkString(String v, Validate.FieldRules rules, Where path, List<String> out) {
     if (!rules.hasString()) {
       return;
     }

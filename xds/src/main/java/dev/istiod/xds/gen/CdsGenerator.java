@@ -11,6 +11,7 @@ import dev.istiod.xds.XdsGenerator;
 import dev.istiod.xds.XdsResource;
 import dev.istiod.xds.core.ProxyInputs;
 import dev.istiod.xds.core.cluster.ClusterBuilder;
+import dev.istiod.xds.core.cluster.ClusterValidator;
 import dev.istiod.xds.core.cluster.InboundClusters;
 import dev.istiod.xds.core.cluster.SpecialClusters;
 import dev.istiod.xds.core.gateway.GatewayClusters;
@@ -65,6 +66,8 @@ final class CdsGenerator implements XdsGenerator {
       clusters.addAll(new InboundClusters(in).build());
       clusters.add(special.inboundPassthrough());
     }
+    // Envoy rejects the whole update for one bad cluster: leave such clusters out, and say so.
+    clusters.removeIf(c -> !ClusterValidator.accept(proxy.id(), c));
     // Conflicting service definitions can yield one name twice; the first wins, as upstream.
     Map<String, Cluster> byName = new LinkedHashMap<>();
     clusters.forEach(c -> byName.putIfAbsent(c.getName(), c));

@@ -56,8 +56,8 @@ public final class ClusterBuilder {
 
   /**
    * The clusters of every port of {@code service} (UDP ports have none), and of every subset of
-   * its DestinationRule. A cluster Envoy would reject, or one whose policy cannot be served yet,
-   * is left out and logged: the rest of the proxy's clusters still go out.
+   * its DestinationRule. A cluster whose policy cannot be served yet is left out and logged: the
+   * rest of the proxy's clusters still go out.
    */
   public List<Cluster> outbound(Service service) {
     List<Cluster> out = new ArrayList<>();
@@ -92,19 +92,16 @@ public final class ClusterBuilder {
     return out;
   }
 
-  /** The built cluster, unless a policy rejected it or Envoy would. */
+  /**
+   * The built cluster, unless a policy rejected it. Whether Envoy would accept it is checked for
+   * every cluster of the proxy at once, in CDS ({@link ClusterValidator#accept}).
+   */
   private Optional<Cluster> checked(ClusterDraft d) {
     if (!d.rejections().isEmpty()) {
       log.warn("{}: not sending cluster {}: {}", in.proxy().id(), d.cluster().getName(), d.rejections());
       return Optional.empty();
     }
-    Cluster c = d.build();
-    List<String> problems = ClusterValidator.problems(c);
-    if (!problems.isEmpty()) {
-      log.error("{}: not sending cluster {}, Envoy would reject it: {}", in.proxy().id(), c.getName(), problems);
-      return Optional.empty();
-    }
-    return Optional.of(c);
+    return Optional.of(d.build());
   }
 
   private Optional<ClusterDraft> outboundCluster(String name, Service service, ServicePort port, TrafficPolicy policy,

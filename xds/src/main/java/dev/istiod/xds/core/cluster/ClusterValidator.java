@@ -9,6 +9,8 @@ import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContex
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * What Envoy would reject in a cluster, checked before it is sent (one rejected cluster makes
@@ -21,7 +23,22 @@ public final class ClusterValidator {
   /** Envoy's default {@code maximum_ring_size} (8M entries). */
   static final long DEFAULT_MAX_RING_SIZE = 8L * 1024 * 1024;
 
+  private static final Logger log = LoggerFactory.getLogger(ClusterValidator.class);
+
   private ClusterValidator() {}
+
+  /**
+   * True when Envoy would accept {@code c}; otherwise logs why (naming the proxy) and returns
+   * false, so the caller leaves the cluster out instead of losing the whole update to a NACK.
+   */
+  public static boolean accept(String proxyId, Cluster c) {
+    List<String> problems = problems(c);
+    if (problems.isEmpty()) {
+      return true;
+    }
+    log.error("{}: not sending cluster {}, Envoy would reject it: {}", proxyId, c.getName(), problems);
+    return false;
+  }
 
   /** Everything Envoy would object to; empty when the cluster is acceptable. */
   public static List<String> problems(Cluster c) {

@@ -4,7 +4,9 @@ import com.google.protobuf.UInt64Value;
 import dev.istiod.api.networking.v1alpha3.LoadBalancerSettings;
 import dev.istiod.api.networking.v1alpha3.LocalityLoadBalancerSetting;
 import dev.istiod.api.networking.v1alpha3.WarmupConfiguration;
+import dev.istiod.model.Locality;
 import dev.istiod.xds.core.endpoint.LocalityLoadBalancer;
+import dev.istiod.xds.core.endpoint.LocalityPolicy;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.core.v3.RuntimeDouble;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
@@ -44,8 +46,9 @@ final class LoadBalancers {
     }
     if (d.cluster().hasLoadAssignment() && !d.inlineEndpoints().isEmpty()) {
       ClusterLoadAssignment.Builder cla = d.cluster().getLoadAssignmentBuilder().clearEndpoints();
-      cla.addAllEndpoints(LocalityLoadBalancer.apply(d.inlineEndpoints(), ctx.inputs().proxy().locality(),
-          LocalityLoadBalancer.proxyLabels(ctx.inputs().proxy()), setting.get(), enableFailover));
+      Locality locality = LocalityPolicy.proxyLocality(ctx.inputs());
+      cla.addAllEndpoints(LocalityLoadBalancer.apply(d.inlineEndpoints(), locality,
+          LocalityLoadBalancer.proxyLabels(ctx.inputs().proxy(), locality), setting.get(), enableFailover));
     }
   };
 

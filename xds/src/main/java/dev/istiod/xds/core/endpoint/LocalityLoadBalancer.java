@@ -69,9 +69,8 @@ public final class LocalityLoadBalancer {
   }
 
   /** The proxy's labels plus the topology labels upstream derives from its locality and metadata. */
-  public static Map<String, String> proxyLabels(Proxy proxy) {
+  public static Map<String, String> proxyLabels(Proxy proxy, Locality l) {
     Map<String, String> out = new HashMap<>(proxy.labels());
-    Locality l = proxy.locality();
     putIfNotEmpty(out, REGION_LABEL, l.region());
     putIfNotEmpty(out, ZONE_LABEL, l.zone());
     putIfNotEmpty(out, SUBZONE_LABEL, l.subzone());

@@ -2,7 +2,10 @@ package dev.istiod.xds.core.endpoint;
 
 import dev.istiod.api.networking.v1alpha3.LocalityLoadBalancerSetting;
 import dev.istiod.api.networking.v1alpha3.TrafficPolicy;
+import dev.istiod.model.Endpoint;
+import dev.istiod.model.Locality;
 import dev.istiod.model.ServicePort;
+import dev.istiod.model.ServiceTarget;
 import dev.istiod.model.push.ResolvedDestinationRule;
 import dev.istiod.xds.core.ProxyInputs;
 import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
@@ -29,7 +32,26 @@ public final class LocalityPolicy {
     if (setting.isEmpty() || groups.isEmpty()) {
       return LocalityGroup.envoy(groups);
     }
-    return LocalityLoadBalancer.apply(groups, in.proxy().locality(), LocalityLoadBalancer.proxyLabels(in.proxy()),
+    Locality locality = proxyLocality(in);
+    return LocalityLoadBalancer.apply(groups, locality, LocalityLoadBalancer.proxyLabels(in.proxy(), locality),
         setting.get(), policy.hasOutlierDetection());
+  }
+
+  /**
+   * Where the proxy runs: the locality its Envoy announces, else (as upstream does for proxies
+   * whose node has none) the locality of its own workload's endpoint in the registry.
+   */
+  public static Locality proxyLocality(ProxyInputs in) {
+    if (!in.proxy().locality().isEmpty()) {
+      return in.proxy().locality();
+    }
+    for (ServiceTarget t : in.serviceTargets()) {
+      for (Endpoint e : in.push().endpoints(t.service().key())) {
+        if (!e.locality().isEmpty() && in.proxy().ipAddresses().contains(e.address())) {
+          return e.locality();
+        }
+      }
+    }
+    return Locality.NONE;
   }
 }

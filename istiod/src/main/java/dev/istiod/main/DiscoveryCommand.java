@@ -21,6 +21,14 @@ final class DiscoveryCommand implements Callable<Integer> {
       description = "Discovery service secured gRPC address (xDS and CA over mTLS). Default: ${DEFAULT-VALUE}")
   String secureGrpcAddr;
 
+  @Option(names = "--tls-min-version", defaultValue = "1.2",
+      description = "Minimum TLS version of the secure servers: 1.2 or 1.3. Default: ${DEFAULT-VALUE}")
+  String tlsMinVersion;
+
+  @Option(names = "--tls-cipher-suites", split = ",", defaultValue = "",
+      description = "Comma-separated TLS 1.2 cipher suites of the secure servers. Default: the JDK's")
+  java.util.List<String> tlsCipherSuites;
+
   @Option(names = "--httpAddr", defaultValue = ":8080",
       description = "Discovery service HTTP address (readiness and debug). Default: ${DEFAULT-VALUE}")
   String httpAddr;
@@ -92,6 +100,9 @@ final class DiscoveryCommand implements Callable<Integer> {
   private IstiodOptions options() {
     return new IstiodOptions(
         Addresses.parse("--grpcAddr", grpcAddr),
+        Addresses.parse("--secureGRPCAddr", secureGrpcAddr),
+        tlsMinVersion,
+        tlsCipherSuites.stream().filter(c -> !c.isBlank()).toList(),
         Addresses.parse("--httpAddr", httpAddr),
         Addresses.parse("--monitoringAddr", monitoringAddr),
         configDir.isBlank() ? null : java.nio.file.Path.of(configDir),

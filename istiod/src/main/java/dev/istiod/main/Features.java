@@ -20,6 +20,11 @@ import java.util.Map;
  * @param podNamespace POD_NAMESPACE, istiod's own namespace (istio-system)
  * @param revision REVISION (default)
  * @param enableDebugOnHttp ENABLE_DEBUG_ON_HTTP: serve /debug on the HTTP port (true)
+ * @param pilotCertProvider PILOT_CERT_PROVIDER: who issues istiod's serving certificate (istiod)
+ * @param enableCaServer ENABLE_CA_SERVER: serve IstioCertificateService on 15012 (true)
+ * @param ca the CA's knobs (CITADEL_*, *_WORKLOAD_CERT_TTL, TOKEN_AUDIENCES, ROOT_CA_DIR, ...)
+ * @param istiodCustomHost ISTIOD_CUSTOM_HOST: extra DNS names for istiod's serving certificate
+ * @param clusterId CLUSTER_ID (Kubernetes)
  */
 record Features(
     Duration debounceAfter,
@@ -33,7 +38,26 @@ record Features(
     String podName,
     String podNamespace,
     String revision,
-    boolean enableDebugOnHttp) {
+    boolean enableDebugOnHttp,
+    String pilotCertProvider,
+    boolean enableCaServer,
+    CaKnobs ca,
+    String istiodCustomHost) {
+
+  /** The CA's environment knobs, with upstream's names and defaults. */
+  record CaKnobs(
+      Duration selfSignedCaCertTtl,
+      Duration defaultWorkloadCertTtl,
+      Duration maxWorkloadCertTtl,
+      Duration rootCertCheckInterval,
+      int rootCertGracePercentile,
+      boolean rotatorJitter,
+      int rsaKeySize,
+      java.util.List<String> tokenAudiences,
+      String trustedNodeAccounts,
+      String rootCaDir,
+      String rootCertConfigMap,
+      String localCaDir) {}
 
   static Features fromEnvironment(Map<String, String> env) {
     Reader r = new Reader(env);
@@ -53,7 +77,26 @@ record Features(
         r.string("POD_NAME", "istiod"),
         r.string("POD_NAMESPACE", "istio-system"),
         r.string("REVISION", "default"),
-        r.bool("ENABLE_DEBUG_ON_HTTP", true));
+        r.bool("ENABLE_DEBUG_ON_HTTP", true),
+        r.string("PILOT_CERT_PROVIDER", "istiod"),
+        r.bool("ENABLE_CA_SERVER", true),
+        new CaKnobs(
+            r.duration("CITADEL_SELF_SIGNED_CA_CERT_TTL", Duration.ofDays(3650)),
+            r.duration("DEFAULT_WORKLOAD_CERT_TTL", Duration.ofHours(24)),
+            r.duration("MAX_WORKLOAD_CERT_TTL", Duration.ofDays(90)),
+            r.duration("CITADEL_SELF_SIGNED_ROOT_CERT_CHECK_INTERVAL", Duration.ofHours(1)),
+            r.integer("CITADEL_SELF_SIGNED_ROOT_CERT_GRACE_PERIOD_PERCENTILE", 20),
+            r.bool("CITADEL_ENABLE_JITTER_FOR_ROOT_CERT_ROTATOR", true),
+            r.integer("CITADEL_SELF_SIGNED_CA_RSA_KEY_SIZE", 2048),
+            java.util.Arrays.stream(r.string("TOKEN_AUDIENCES", "istio-ca").split(","))
+                .map(String::trim).filter(a -> !a.isEmpty()).toList(),
+            r.string("CA_TRUSTED_NODE_ACCOUNTS", ""),
+            r.string("ROOT_CA_DIR", "./etc/cacerts"),
+            r.string("PILOT_CA_CERT_CONFIGMAP", "istio-ca-root-cert"),
+            // Not upstream's: without a cluster there is no Secret to keep the self-signed root
+            // in, so it is kept in this directory (upstream keeps it in memory only).
+            r.string("ISTIOD_LOCAL_CA_DIR", System.getProperty("user.home") + "/.cache/istiod-java/ca")),
+        r.string("ISTIOD_CUSTOM_HOST", ""));
   }
 
   /** Reads typed values, failing with the variable's name on bad input. */

@@ -28,6 +28,15 @@ import dev.istiod.xds.server.GrpcServerOptions;
 import dev.istiod.xds.server.XdsServerOptions;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import dev.istiod.ca.CaException;
+import dev.istiod.ca.CaOptions;
+import dev.istiod.ca.Citadel;
+import dev.istiod.ca.auth.AuthRequest;
+import dev.istiod.ca.auth.AuthenticationException;
+import dev.istiod.ca.auth.NodeAuthorizer;
+import dev.istiod.ca.tls.IstiodDnsNames;
+import dev.istiod.ca.tls.SecureGrpcServer;
+import dev.istiod.ca.tls.ServingCertificate;
 import io.grpc.Server;
 import io.grpc.netty.NettyServerBuilder;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
@@ -86,6 +95,9 @@ final class Istiod implements AutoCloseable {
   private MeshConfigWatcher meshWatcher;
   private volatile DiscoveryServer discovery;
   private Server grpcServer;
+  private Server secureGrpcServer;
+  private Citadel citadel;
+  private ServingCertificate servingCert;
   private HttpEndpoints httpServer;
   private HttpEndpoints monitoringServer;
 
@@ -108,6 +120,7 @@ final class Istiod implements AutoCloseable {
   private void startComponents() throws IOException {
     kube = openKubeClient();
     mesh = initialMeshConfig();
+    startCa();
 
     // Sources. Their handlers feed the push pipeline through this sink; nothing flows until the
     // discovery server exists, and the debouncer holds pushes until it is ready.
@@ -146,6 +159,9 @@ final class Istiod implements AutoCloseable {
     if (kubeServices != null) {
       discovery.proxyInitializer(this::withWorkloadLabels);
     }
+    if (citadel != null) {
+      discovery.authenticator(this::authenticateXdsCaller);
+    }
     closeables.add(discovery);
     sink.set(discovery);
     discovery.start();
@@ -166,6 +182,7 @@ final class Istiod implements AutoCloseable {
     serviceEntries.start();
 
     startGrpc();
+    startSecureGrpc();
     startHttp();
 
     // Proxies are let in only once every cache has synced; until then /ready answers 503 and
@@ -317,6 +334,96 @@ final class Istiod implements AutoCloseable {
       Thread.sleep(5);
     }
     return true;
+  }
+
+  /**
+   * Citadel: the CA (self-signed root in the {@code istio-ca-secret} Secret, or a plugged-in
+   * {@code cacerts}), and istiod's own serving certificate for 15012 (and the webhooks), when
+   * istiod issues it ({@code PILOT_CERT_PROVIDER=istiod}).
+   */
+  private void startCa() throws IOException {
+    Features f = options.features();
+    if (options.secureGrpcAddr() == null || !f.enableCaServer()) {
+      return;
+    }
+    Features.CaKnobs k = f.ca();
+    CaOptions caOptions = CaOptions.builder()
+        .namespace(f.podNamespace()).clusterId(options.clusterId())
+        .selfSignedCaCertTtl(k.selfSignedCaCertTtl()).defaultWorkloadCertTtl(k.defaultWorkloadCertTtl())
+        .maxWorkloadCertTtl(k.maxWorkloadCertTtl()).rootCertCheckInterval(k.rootCertCheckInterval())
+        .rootCertGracePercentile(k.rootCertGracePercentile()).rotatorJitter(k.rotatorJitter())
+        .rsaKeySize(k.rsaKeySize()).tokenAudiences(k.tokenAudiences())
+        .trustedNodeAccounts(NodeAuthorizer.parseTrustedAccounts(k.trustedNodeAccounts()))
+        .rootCaDir(Path.of(k.rootCaDir())).rootCertConfigMap(k.rootCertConfigMap()).localRootDir(Path.of(k.localCaDir()))
+        .build();
+    try {
+      citadel = Citadel.start(caOptions, kube, () -> mesh.getTrustDomain(), metrics, java.time.Clock.systemUTC());
+      closeables.add(citadel);
+      if ("istiod".equals(f.pilotCertProvider())) {
+        servingCert = citadel.startServingCertificate(IstiodDnsNames.compute(f.podNamespace(), f.revision(),
+            mesh.getDefaultConfig().getDiscoveryAddress(), f.istiodCustomHost()));
+      } else {
+        log.warn("PILOT_CERT_PROVIDER={} is not supported; the secure gRPC server (--secureGRPCAddr) is disabled",
+            f.pilotCertProvider());
+      }
+    } catch (CaException e) {
+      throw new IOException("cannot start the CA: " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while starting the CA", e);
+    }
+  }
+
+  /**
+   * A stream's caller: anonymous on the plaintext port (no TLS session, as upstream's 15010),
+   * else the identity proven by its client certificate or Kubernetes token.
+   */
+  private java.util.List<String> authenticateXdsCaller() throws io.grpc.StatusException {
+    AuthRequest request = AuthRequest.current();
+    if (request.tlsSession().isEmpty()) {
+      return java.util.List.of();
+    }
+    try {
+      return citadel.authenticators().authenticate(request).identities();
+    } catch (AuthenticationException e) {
+      throw io.grpc.Status.UNAUTHENTICATED.withDescription("authentication failure: " + e.getMessage()).asException();
+    }
+  }
+
+  /** 15012: xDS and the CA over TLS (ALPN h2, client certificates optional and verified). */
+  private void startSecureGrpc() throws IOException {
+    if (citadel == null || servingCert == null) {
+      return;
+    }
+    Features f = options.features();
+    GrpcServerOptions grpcOptions = new GrpcServerOptions(f.maxConcurrentStreams(), f.maxRecvMsgSize(),
+        f.keepaliveInterval(), f.keepaliveTimeout(), options.keepaliveMaxServerConnectionAge(), Duration.ofSeconds(10));
+    Server server = grpcOptions.applyTo(citadel.secureServerBuilder(options.secureGrpcAddr(), servingCert,
+            SecureGrpcServer.MinTlsVersion.parse(options.tlsMinVersion()), options.tlsCipherSuites()))
+        .addService(discovery.bindService())
+        .addService(citadel.service())
+        .build();
+    try {
+      secureGrpcServer = server.start();
+    } catch (IOException e) {
+      throw new IOException("cannot listen on " + options.secureGrpcAddr() + " (--secureGRPCAddr): " + e.getMessage(), e);
+    }
+    closeables.add(() -> {
+      secureGrpcServer.shutdown();
+      if (!secureGrpcServer.awaitTermination(GRPC_DRAIN.toMillis(), TimeUnit.MILLISECONDS)) {
+        secureGrpcServer.shutdownNow();
+      }
+    });
+  }
+
+  /** The bound secure xDS/CA port; -1 when disabled. */
+  int secureGrpcPort() {
+    return secureGrpcServer == null ? -1 : secureGrpcServer.getPort();
+  }
+
+  /** The CA's current root certificates, PEM (for tests and the webhook CA bundle). */
+  String rootCertsPem() {
+    return citadel == null ? "" : citadel.ca().bundle().rootsPem();
   }
 
   private void startGrpc() throws IOException {

@@ -17,6 +17,9 @@ import java.util.Objects;
  */
 record IstiodOptions(
     InetSocketAddress grpcAddr,
+    InetSocketAddress secureGrpcAddr,
+    String tlsMinVersion,
+    java.util.List<String> tlsCipherSuites,
     InetSocketAddress httpAddr,
     InetSocketAddress monitoringAddr,
     Path configDir,
@@ -32,5 +35,6 @@ record IstiodOptions(
     Objects.requireNonNull(meshConfigFile, "meshConfigFile");
     Objects.requireNonNull(domainSuffix, "domainSuffix");
     Objects.requireNonNull(features, "features");
+    tlsCipherSuites = tlsCipherSuites == null ? java.util.List.of() : java.util.List.copyOf(tlsCipherSuites);
   }
 }

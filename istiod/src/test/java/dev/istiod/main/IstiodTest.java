@@ -34,12 +34,14 @@ class IstiodTest {
 
   @BeforeEach
   void start() throws Exception {
+    Files.createDirectories(dir.resolve("config"));
     for (String f : List.of("reviews.yaml", "sidecar.yaml")) {
-      Files.copy(DEMO.resolve(f), dir.resolve(f));
+      Files.copy(DEMO.resolve(f), dir.resolve("config").resolve(f));
     }
     InetSocketAddress any = new InetSocketAddress("127.0.0.1", 0);
-    Features features = Features.fromEnvironment(Map.of("PILOT_DEBOUNCE_AFTER", "10ms"));
-    istiod = Istiod.start(new IstiodOptions(any, any, any, dir, dir.resolve("no-mesh-file"), "cluster.local",
+    Features features = Features.fromEnvironment(Map.of("PILOT_DEBOUNCE_AFTER", "10ms",
+        "ISTIOD_LOCAL_CA_DIR", dir.resolve("ca").toString()));
+    istiod = Istiod.start(new IstiodOptions(any, any, "1.2", List.of(), any, any, dir.resolve("config"), dir.resolve("no-mesh-file"), "cluster.local",
         null, "Kubernetes", null, false, features));
     assertThat(istiod.awaitReady(Duration.ofSeconds(30))).isTrue();
     client = AdsTestClient.connect("127.0.0.1", istiod.grpcPort());
@@ -87,15 +89,44 @@ class IstiodTest {
   void invalidFile_isReportedByName_andLastGoodConfigKeepsServing() throws Exception {
     AdsTestClient.Sotw stream = client.sotw(AdsTestClient.sidecarNode("127.0.0.1", "client-1", "default"));
     stream.requestAndAck(TypeUrls.CLUSTER);
-    String reviews = Files.readString(dir.resolve("reviews.yaml"));
+    Path config = dir.resolve("config");
+    String reviews = Files.readString(config.resolve("reviews.yaml"));
     // Same VirtualService, now with an invalid regex: it must be refused and the old one kept.
-    Files.writeString(dir.resolve("reviews.yaml"), reviews.replace("exact: jason", "regex: \"ja(son\""));
-    Files.writeString(dir.resolve("garbage.yaml"), "kind: [unclosed\n");
+    Files.writeString(config.resolve("reviews.yaml"), reviews.replace("exact: jason", "regex: \"ja(son\""));
+    Files.writeString(config.resolve("garbage.yaml"), "kind: [unclosed\n");
 
     await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(get(istiod.httpAddress(), "/debug/config_errors").body())
         .contains("reviews.yaml").contains("VirtualService default/reviews").contains("garbage.yaml"));
     String configz = get(istiod.httpAddress(), "/debug/configz").body();
     assertThat(configz).contains("\"exact\" : \"jason\"").doesNotContain("ja(son");
+  }
+
+  @Test
+  void secureXds_requiresTls_andAnonymousTlsCallerIsRefused() throws Exception {
+    // 15012 speaks TLS with ALPN h2 and a serving certificate from istiod's own CA...
+    javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance("PKIX");
+    java.security.KeyStore roots = java.security.KeyStore.getInstance("PKCS12");
+    roots.load(null, null);
+    int i = 0;
+    for (java.security.cert.Certificate c : java.security.cert.CertificateFactory.getInstance("X.509")
+        .generateCertificates(new java.io.ByteArrayInputStream(istiod.rootCertsPem().getBytes()))) {
+      roots.setCertificateEntry("root" + i++, c);
+    }
+    tmf.init(roots);
+    io.grpc.ManagedChannel channel = io.grpc.netty.NettyChannelBuilder.forAddress("127.0.0.1", istiod.secureGrpcPort())
+        .overrideAuthority("istiod.istio-system.svc")
+        .sslContext(io.grpc.netty.GrpcSslContexts.forClient().trustManager(tmf).build())
+        .build();
+    try {
+      AdsTestClient secure = AdsTestClient.forChannel(channel);
+      // ...and a caller with neither a client certificate nor a token cannot get config there.
+      AdsTestClient.Sotw stream = secure.sotw(AdsTestClient.sidecarNode("127.0.0.1", "client-1", "default"));
+      stream.send(io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest.newBuilder()
+          .setNode(AdsTestClient.sidecarNode("127.0.0.1", "client-1", "default")).setTypeUrl(TypeUrls.CLUSTER).build());
+      assertThat(stream.expectClosed().getCode()).isEqualTo(io.grpc.Status.Code.UNAUTHENTICATED);
+    } finally {
+      channel.shutdownNow();
+    }
   }
 
   private HttpResponse<String> get(InetSocketAddress address, String path) throws Exception {

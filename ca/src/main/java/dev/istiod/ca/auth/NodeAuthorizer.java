@@ -18,7 +18,7 @@ public interface NodeAuthorizer {
    * Parses {@code CA_TRUSTED_NODE_ACCOUNTS}: comma-separated {@code namespace/serviceaccount};
    * malformed entries are skipped, as upstream ignores them.
    */
-  static Set<String> parseTrustedAccounts(String value) {
+  public static Set<String> parseTrustedAccounts(String value) {
     Set<String> out = new LinkedHashSet<>();
     if (value == null) {
       return out;

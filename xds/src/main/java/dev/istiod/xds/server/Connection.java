@@ -61,6 +61,8 @@ abstract sealed class Connection<ReqT, RespT> permits SotwConnection, DeltaConne
 
   // Set once, before the connection is registered (and so published) with the server.
   private Proxy proxy;
+  /** Who opened the stream (SPIFFE ids), captured on the gRPC thread; empty when anonymous. */
+  private List<String> callerIdentities = List.of();
   /** The proxy as its node describes it, before istiod enriched it (labels from its Pod...). */
   private Proxy nodeProxy;
   private String id;
@@ -172,6 +174,7 @@ abstract sealed class Connection<ReqT, RespT> permits SotwConnection, DeltaConne
       String why = e.getMessage() != null ? e.getMessage() : e.toString();
       throw Status.INVALID_ARGUMENT.withDescription(why).asException();
     }
+    XdsAuthorization.check(parsed, callerIdentities);
     nodeProxy = parsed;
     proxy = server.initializeProxy(parsed);
     id = server.nextConnectionId(parsed);
@@ -182,6 +185,10 @@ abstract sealed class Connection<ReqT, RespT> permits SotwConnection, DeltaConne
     lastPush = server.pushContext();
     lastPushTime = server.clock().instant();
     log.info("ADS: new {}connection for node:{} from {}", isDelta() ? "delta " : "", id, peerAddress);
+  }
+
+  final void callerIdentities(List<String> identities) {
+    this.callerIdentities = List.copyOf(identities);
   }
 
   /** Starts a push on this connection; completes once its responses were handed to gRPC. */

@@ -18,6 +18,7 @@ import io.grpc.BindableService;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
+import io.grpc.StatusException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -95,6 +96,7 @@ public final class DiscoveryServer
   private final AtomicLong edsPushes = new AtomicLong();
   private volatile boolean ready;
   private volatile UnaryOperator<Proxy> proxyInitializer = UnaryOperator.identity();
+  private volatile XdsAuthenticator authenticator = XdsAuthenticator.NONE;
 
   /**
    * A server on the system clock, with its own debounce thread.
@@ -141,6 +143,15 @@ public final class DiscoveryServer
    */
   public void proxyInitializer(UnaryOperator<Proxy> initializer) {
     this.proxyInitializer = Objects.requireNonNull(initializer, "initializer");
+  }
+
+  /**
+   * Sets how stream callers are authenticated (istiod: client certificate or Kubernetes token on
+   * 15012, anonymous on 15010). Authenticated callers may only connect as their own identity.
+   * Call before {@link #start()}.
+   */
+  public void authenticator(XdsAuthenticator authenticator) {
+    this.authenticator = Objects.requireNonNull(authenticator, "authenticator");
   }
 
   /** The proxy completed by the initializer; the node's own view if the initializer fails. */
@@ -258,8 +269,17 @@ public final class DiscoveryServer
     if (!ready) {
       return refuse(responseObserver);
     }
+    List<String> identities;
+    try {
+      identities = authenticator.authenticate();
+    } catch (StatusException e) {
+      responseObserver.onError(e);
+      return noop();
+    }
     var call = (ServerCallStreamObserver<DiscoveryResponse>) responseObserver;
-    return new SotwConnection(this, call, connectionPool, PeerAddress.current()).start();
+    SotwConnection c = new SotwConnection(this, call, connectionPool, PeerAddress.current());
+    c.callerIdentities(identities);
+    return c.start();
   }
 
   @Override
@@ -268,12 +288,26 @@ public final class DiscoveryServer
     if (!ready) {
       return refuse(responseObserver);
     }
+    List<String> identities;
+    try {
+      identities = authenticator.authenticate();
+    } catch (StatusException e) {
+      responseObserver.onError(e);
+      return noop();
+    }
     var call = (ServerCallStreamObserver<DeltaDiscoveryResponse>) responseObserver;
-    return new DeltaConnection(this, call, connectionPool, PeerAddress.current()).start();
+    DeltaConnection c = new DeltaConnection(this, call, connectionPool, PeerAddress.current());
+    c.callerIdentities(identities);
+    return c.start();
   }
 
   private static <ReqT> StreamObserver<ReqT> refuse(StreamObserver<?> responseObserver) {
     responseObserver.onError(Status.UNAVAILABLE.withDescription(NOT_READY).asRuntimeException());
+    return noop();
+  }
+
+  /** Swallows requests on a stream that was already ended with an error. */
+  private static <ReqT> StreamObserver<ReqT> noop() {
     return new StreamObserver<>() {
       @Override
       public void onNext(ReqT value) {}

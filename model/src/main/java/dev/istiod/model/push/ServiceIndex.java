@@ -25,14 +25,22 @@ public final class ServiceIndex {
     this.byHostAndNamespace = byHostAndNamespace;
   }
 
-  /** Indexes services in the registry's order; for a duplicate (hostname, namespace) the first wins. */
+  /**
+   * Indexes services in the registry's order. For a duplicate (hostname, namespace) the first wins,
+   * except that a Kubernetes service replaces one from another registry, as upstream (nobody can
+   * squat on a hostname with a ServiceEntry before the Kubernetes Service exists).
+   */
   public static ServiceIndex build(List<Service> services) {
     Map<String, Map<String, Service>> byHost = new HashMap<>();
     List<Service> kept = new java.util.ArrayList<>();
     for (Service s : services) {
       Map<String, Service> byNs = byHost.computeIfAbsent(s.hostname(), k -> new TreeMap<>());
-      if (byNs.putIfAbsent(s.namespace(), s) == null) {
+      Service existing = byNs.putIfAbsent(s.namespace(), s);
+      if (existing == null) {
         kept.add(s);
+      } else if (existing.registry() != Service.Registry.KUBERNETES && s.registry() == Service.Registry.KUBERNETES) {
+        byNs.put(s.namespace(), s);
+        kept.set(kept.indexOf(existing), s);
       }
     }
     Map<String, Map<String, Service>> frozen = new HashMap<>();

@@ -271,12 +271,8 @@ public final class InboundListeners {
         .setAddress(Addresses.socket(address, port))
         .setTrafficDirection(TrafficDirection.INBOUND)
         .setContinueOnListenerFiltersTimeout(true)
+        .setMaxConnectionsToAcceptPerSocketEvent(UInt32Value.of(OutboundListeners.MAX_CONNECTIONS_PER_SOCKET_EVENT))
         .addAllFilterChains(chains);
-    if (bindToPort) {
-      // TODO(parity): upstream sets this on virtualInbound too; left out there until the
-      // concurrent golden updates settle, to keep every other scenario's expected output stable.
-      l.setMaxConnectionsToAcceptPerSocketEvent(UInt32Value.of(OutboundListeners.MAX_CONNECTIONS_PER_SOCKET_EVENT));
-    }
     if (!bindToPort && in.tproxy()) {
       l.setTransparent(BoolValue.of(true));
     }

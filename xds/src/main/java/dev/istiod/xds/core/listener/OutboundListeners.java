@@ -395,7 +395,7 @@ public final class OutboundListeners {
         .setAddress(Addresses.socket(in.wildcardAddress(), port))
         .setUseOriginalDst(BoolValue.of(true))
         .setTrafficDirection(TrafficDirection.OUTBOUND)
-        // TODO(parity): upstream also sets max_connections_to_accept_per_socket_event: 1 here.
+        .setMaxConnectionsToAcceptPerSocketEvent(UInt32Value.of(MAX_CONNECTIONS_PER_SOCKET_EVENT))
         .addFilterChains(FilterChain.newBuilder()
             .setName(EnvoyNames.VIRTUAL_OUTBOUND_BLACKHOLE_CHAIN)
             .setFilterChainMatch(FilterChainMatch.newBuilder().setDestinationPort(UInt32Value.of(port)))

@@ -119,6 +119,12 @@ public final class ClusterBuilder {
     servicesMetadata(d.cluster().getMetadataBuilder(), List.of(service));
     TrafficPolicies.apply(TrafficPolicies.OUTBOUND,
         new TrafficPolicyContributor.Context(in, service, port, policy, Direction.OUTBOUND, dr), d);
+    if (d.cluster().getType() == Cluster.DiscoveryType.ORIGINAL_DST && service.resolution() == Resolution.PASSTHROUGH
+        && service.registry() == Service.Registry.SERVICE_ENTRY && port.targetPort() > 0) {
+      // A resolution-NONE ServiceEntry port with targetPort: connect to the dialled address on the
+      // target port (upstream's PassthroughTargetPorts).
+      d.cluster().getOriginalDstLbConfigBuilder().setUpstreamPortOverride(UInt32Value.of(port.targetPort()));
+    }
     applyEdsConfig(d.cluster());
     if (in.metadataExchange()) {
       d.cluster().addFilters(Filters.clusterMetadataExchange());

@@ -125,6 +125,19 @@ public final class EnvoyNames {
     return Integer.toString(port);
   }
 
+  /**
+   * The route configuration of a sniffed service's own listener ({@code <VIP>_<port>}):
+   * {@code "<host>:<port>"}, holding only that service's virtual host.
+   */
+  public static String sniffedRouteConfig(String host, int port) {
+    return hostPort(host, port);
+  }
+
+  /** Stat prefix of a TCP proxy splitting by weight: the VirtualService, {@code <name>.<namespace>}. */
+  public static String weightedTcpStatPrefix(String virtualServiceName, String namespace) {
+    return virtualServiceName + "." + namespace;
+  }
+
   /** Parses a route configuration name from {@link #outboundRouteConfig}, or empty. */
   public static Optional<Integer> parseOutboundRouteConfig(String name) {
     try {

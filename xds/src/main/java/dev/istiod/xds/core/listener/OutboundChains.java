@@ -70,7 +70,7 @@ final class OutboundChains {
   /** The HTTP chain of a service port; {@code sniffed} ports on their own address get their own RDS. */
   ChainSpec http(Opts o, ListenerProtocol listenerProtocol) {
     String rds = listenerProtocol == ListenerProtocol.AUTO && !o.bind().equals(in.wildcardAddress())
-        ? EnvoyNames.hostPort(o.service().hostname(), o.port().port())
+        ? EnvoyNames.sniffedRouteConfig(o.service().hostname(), o.port().port())
         : EnvoyNames.outboundRouteConfig(o.port().port());
     return ChainSpec.http(rds, o.port().protocol());
   }

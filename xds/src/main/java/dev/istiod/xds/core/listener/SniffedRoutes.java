@@ -36,7 +36,7 @@ public final class SniffedRoutes {
   public static RouteConfiguration build(OutboundRoutes routes, String routeName, Name name) {
     RouteConfiguration shared = routes.build(Integer.toString(name.port()));
     RouteConfiguration.Builder out = shared.toBuilder().setName(routeName).clearVirtualHosts();
-    String hostPort = name.host() + ":" + name.port();
+    String hostPort = dev.istiod.xds.core.EnvoyNames.sniffedRouteConfig(name.host(), name.port());
     for (VirtualHost vh : shared.getVirtualHostsList()) {
       if (vh.getDomainsList().contains(hostPort) || vh.getDomainsList().contains(name.host())) {
         out.addVirtualHosts(vh.toBuilder().clearDomains().addDomains("*"));

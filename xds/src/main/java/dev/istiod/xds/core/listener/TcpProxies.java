@@ -61,7 +61,7 @@ final class TcpProxies {
       String cluster = destinationCluster(first, firstService, listenPort);
       return stack(listenProtocol, singleDestination(cluster, cluster, first.getSubset(), dr), cluster);
     }
-    String statPrefix = vs.name() + "." + vs.namespace();
+    String statPrefix = EnvoyNames.weightedTcpStatPrefix(vs.name(), vs.namespace());
     TcpProxy.Builder tcp = base(statPrefix, dr);
     TcpProxy.WeightedCluster.Builder weighted = TcpProxy.WeightedCluster.newBuilder();
     for (RouteDestination r : routes) {

@@ -28,14 +28,16 @@ public final class IstiodProcess implements AutoCloseable {
   private final int grpcPort;
   private final int httpPort;
   private final int monitoringPort;
+  private final int secureGrpcPort;
   private final LocalHttp http = new LocalHttp();
   private final ObjectMapper json = new ObjectMapper();
 
-  private IstiodProcess(ManagedProcess process, int grpcPort, int httpPort, int monitoringPort) {
+  private IstiodProcess(ManagedProcess process, int grpcPort, int httpPort, int monitoringPort, int secureGrpcPort) {
     this.process = process;
     this.grpcPort = grpcPort;
     this.httpPort = httpPort;
     this.monitoringPort = monitoringPort;
+    this.secureGrpcPort = secureGrpcPort;
   }
 
   /** Starts istiod on {@code configDir} and returns once {@code /ready} answers 200. */
@@ -55,7 +57,7 @@ public final class IstiodProcess implements AutoCloseable {
         "--secureGRPCAddr", "127.0.0.1:" + ports.get(3),
         "--httpsAddr", "127.0.0.1:" + ports.get(4)));
     ManagedProcess process = ManagedProcess.start("istiod", command, env, workDir.resolve("istiod.log"));
-    IstiodProcess istiod = new IstiodProcess(process, ports.get(0), ports.get(1), ports.get(2));
+    IstiodProcess istiod = new IstiodProcess(process, ports.get(0), ports.get(1), ports.get(2), ports.get(3));
     try {
       istiod.awaitReady();
     } catch (RuntimeException | AssertionError e) {
@@ -80,6 +82,11 @@ public final class IstiodProcess implements AutoCloseable {
 
   public int grpcPort() {
     return grpcPort;
+  }
+
+  /** The secure gRPC port (--secureGRPCAddr, upstream's 15012): xDS and the CA over TLS. */
+  public int secureGrpcPort() {
+    return secureGrpcPort;
   }
 
   public long pid() {

@@ -16,20 +16,23 @@ import org.slf4j.LoggerFactory;
  * The {@code config} of the {@code istio-sidecar-injector} ConfigMap: injection policy,
  * selectors, extra annotations and template names.
  *
- * <p>Templates are Go templates upstream. This istiod builds the standard {@code sidecar}
- * template's pod in code and does not interpret template text; a ConfigMap's own
- * {@code sidecar} template text is ignored (logged once), other templates are known by name
- * only, so a pod asking for them is refused with a clear message.
+ * <p>Templates are Go templates upstream. This istiod builds the chart's {@code sidecar} and
+ * {@code gateway} templates' pods in code and does not interpret template text; a ConfigMap's
+ * own text for them is ignored (logged), other templates are known by name only, so a pod
+ * asking for them is refused with a clear message.
  *
  * @param policy {@code enabled} or {@code disabled} (Helm's {@code global.proxy.autoInject})
  * @param defaultTemplates templates for pods that name none ({@code sidecar})
  * @param aliases one name standing for several templates
- * @param templateNames every template the ConfigMap defines, plus {@code sidecar}
+ * @param templateNames every template the ConfigMap defines, plus the built-in ones
  */
 public record InjectionConfig(String policy, List<String> defaultTemplates, Map<String, List<String>> aliases,
     List<LabelSelector> neverInjectSelector, List<LabelSelector> alwaysInjectSelector,
     Map<String, String> injectedAnnotations, Set<String> templateNames) {
   static final String SIDECAR_TEMPLATE = "sidecar";
+  static final String GATEWAY_TEMPLATE = "gateway";
+  /** The templates this istiod builds in code; the chart defines both. */
+  static final Set<String> BUILT_IN_TEMPLATES = Set.of(SIDECAR_TEMPLATE, GATEWAY_TEMPLATE);
   private static final Logger log = LoggerFactory.getLogger(InjectionConfig.class);
 
   public InjectionConfig {
@@ -40,14 +43,14 @@ public record InjectionConfig(String policy, List<String> defaultTemplates, Map<
     alwaysInjectSelector = List.copyOf(alwaysInjectSelector);
     injectedAnnotations = Map.copyOf(injectedAnnotations);
     Set<String> names = new TreeSet<>(templateNames);
-    names.add(SIDECAR_TEMPLATE);
+    names.addAll(BUILT_IN_TEMPLATES);
     templateNames = Set.copyOf(names);
   }
 
   /** What the chart renders by default: policy enabled, the sidecar template, no selectors. */
   public static InjectionConfig defaults() {
     return new InjectionConfig("enabled", List.of(SIDECAR_TEMPLATE), Map.of(), List.of(), List.of(), Map.of(),
-        Set.of(SIDECAR_TEMPLATE));
+        BUILT_IN_TEMPLATES);
   }
 
   /**
@@ -74,8 +77,8 @@ public record InjectionConfig(String policy, List<String> defaultTemplates, Map<
     Set<String> names = new TreeSet<>();
     root.path("templates").fieldNames().forEachRemaining(names::add);
     if (root.path("templates").has(SIDECAR_TEMPLATE)) {
-      log.info("the injector ConfigMap carries its own sidecar template text; this istiod builds the "
-          + "standard sidecar from the values instead");
+      log.info("the injector ConfigMap carries template text; this istiod builds the standard sidecar and "
+          + "gateway pods from the values instead");
     }
     return new InjectionConfig(root.path("policy").asText(""), defaults, aliases,
         selectors(root.path("neverInjectSelector"), "neverInjectSelector"),

@@ -85,8 +85,9 @@ public final class Injector {
 
     ObjectNode merged = pod.deepCopy();
     ObjectNode template = Json.object();
-    ObjectNode rendered = SidecarTemplate.render(input);
-    for (int i = 0; i < templates.size(); i++) {
+    for (String name : templates) {
+      ObjectNode rendered = name.equals(InjectionConfig.GATEWAY_TEMPLATE) ? GatewayTemplate.render(input)
+          : SidecarTemplate.render(input);
       StrategicMerge.mergePod(template, rendered);
       moveUserProxyForNative(merged, template, params.nativeSidecars());
       StrategicMerge.mergePod(merged, rendered);
@@ -118,9 +119,9 @@ public final class Injector {
         throw new InjectionException("failed to run injection template: requested template \"" + n
             + "\" not found; have " + String.join(", ", config.templateNames()));
       }
-      if (!n.equals(InjectionConfig.SIDECAR_TEMPLATE)) {
+      if (!InjectionConfig.BUILT_IN_TEMPLATES.contains(n)) {
         throw new InjectionException("failed to run injection template: requested template \"" + n
-            + "\" is not supported: this istiod injects only the standard \"sidecar\" template");
+            + "\" is not supported: this istiod runs only the standard \"sidecar\" and \"gateway\" templates");
       }
     }
     return resolved;

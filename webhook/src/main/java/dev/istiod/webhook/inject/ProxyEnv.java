@@ -14,12 +14,38 @@ import java.util.Locale;
 final class ProxyEnv {
   private ProxyEnv() {}
 
+  /** The sidecar's environment. */
   static ArrayNode render(TemplateInput in) {
-    InjectionValues v = in.values();
     ArrayNode env = Json.array();
     if (in.mesh().getInboundTrafficPolicy().getModeValue() == 1) { // LOCALHOST
       value(env, "REWRITE_PROBE_LEGACY_LOCALHOST_DESTINATION", "true");
     }
+    identity(in, env);
+    value(env, "ISTIO_META_APP_CONTAINERS", String.join(",", in.appContainers()));
+    limits(in, env);
+    String workload = SidecarTemplate.firstNonEmpty(in.labels().get("service.istio.io/workload-name"),
+        in.deploy().name());
+    metadata(in, env, SidecarTemplate.firstNonEmpty(in.annotationOrEmpty(TemplateInput.INTERCEPTION_MODE),
+        in.proxyConfig().getInterceptionMode().name()), workload);
+    datadog(in, env);
+    ProxyContainer.sortedMetadata(in).forEach((k, val) -> value(env, k, val));
+    return env;
+  }
+
+  /** A gateway's environment: the same variables, in the gateway template's order. */
+  static ArrayNode renderGateway(TemplateInput in) {
+    ArrayNode env = Json.array();
+    identity(in, env);
+    limits(in, env);
+    value(env, "ISTIO_META_APP_CONTAINERS", String.join(",", in.appContainers()));
+    metadata(in, env, in.proxyConfig().getInterceptionMode().name(), in.deploy().name());
+    ProxyContainer.sortedMetadata(in).forEach((k, val) -> value(env, k, val));
+    return env;
+  }
+
+  /** How the proxy finds istiod and names itself, its proxy config and the pod's ports. */
+  private static void identity(TemplateInput in, ArrayNode env) {
+    InjectionValues v = in.values();
     value(env, "PILOT_CERT_PROVIDER", v.str("global.pilotCertProvider"));
     String ca = v.str("global.caAddress");
     if (ca.isEmpty()) {
@@ -35,22 +61,26 @@ final class ProxyEnv {
     resource(env, "ISTIO_CPU_LIMIT", "limits.cpu");
     value(env, "PROXY_CONFIG", ProxyConfigs.compactJson(in.proxyConfig()) + "\n");
     value(env, "ISTIO_META_POD_PORTS", podPorts(in.spec()));
-    value(env, "ISTIO_META_APP_CONTAINERS", String.join(",", in.appContainers()));
+  }
+
+  private static void limits(TemplateInput in, ArrayNode env) {
     resource(env, "GOMEMLIMIT", "limits.memory");
     resource(env, "GOMAXPROCS", "limits.cpu");
     if (!in.compliancePolicy().isEmpty()) {
       value(env, "COMPLIANCE_POLICY", in.compliancePolicy());
     }
+  }
+
+  /** The node metadata pilot-agent forwards to istiod. */
+  private static void metadata(TemplateInput in, ArrayNode env, String interceptionMode, String workload) {
+    InjectionValues v = in.values();
     value(env, "ISTIO_META_CLUSTER_ID", SidecarTemplate.firstNonEmpty(v.str("global.multiCluster.clusterName"),
         "Kubernetes"));
     field(env, "ISTIO_META_NODE_NAME", "spec.nodeName");
-    value(env, "ISTIO_META_INTERCEPTION_MODE", SidecarTemplate.firstNonEmpty(
-        in.annotationOrEmpty(TemplateInput.INTERCEPTION_MODE), in.proxyConfig().getInterceptionMode().name()));
+    value(env, "ISTIO_META_INTERCEPTION_MODE", interceptionMode);
     if (v.truthy("global.network")) {
       value(env, "ISTIO_META_NETWORK", v.str("global.network"));
     }
-    String workload = SidecarTemplate.firstNonEmpty(in.labels().get("service.istio.io/workload-name"),
-        in.deploy().name());
     if (!workload.isEmpty()) {
       value(env, "ISTIO_META_WORKLOAD_NAME", workload);
     }
@@ -71,9 +101,6 @@ final class ProxyEnv {
     if (!trustDomain.isEmpty()) {
       value(env, "TRUST_DOMAIN", trustDomain);
     }
-    datadog(in, env);
-    ProxyContainer.sortedMetadata(in).forEach((k, val) -> value(env, k, val));
-    return env;
   }
 
   /** The Datadog tracer reads its settings from a JSON annotation of env vars. */

@@ -20,7 +20,22 @@ final class SidecarVolumes {
 
   private SidecarVolumes() {}
 
+  /** The sidecar template's volumes and mounts, or the gateway template's (no CRL, no user volumes). */
+  enum Flavor {
+    SIDECAR,
+    GATEWAY
+  }
+
   static ArrayNode mounts(TemplateInput in) {
+    return mounts(in, Flavor.SIDECAR);
+  }
+
+  static ArrayNode volumes(TemplateInput in) {
+    return volumes(in, Flavor.SIDECAR);
+  }
+
+  static ArrayNode mounts(TemplateInput in, Flavor flavor) {
+    boolean sidecar = flavor == Flavor.SIDECAR;
     ArrayNode m = Json.array();
     mount(m, "workload-socket", "/var/run/secrets/workload-spiffe-uds");
     mount(m, "credential-socket", "/var/run/secrets/credential-uds");
@@ -31,7 +46,9 @@ final class SidecarVolumes {
     }
     if (istiodCertificates(in)) {
       mount(m, "istiod-ca-cert", "/var/run/secrets/istio");
-      mount(m, "istio-ca-crl", "/var/run/secrets/istio/crl");
+      if (sidecar) {
+        mount(m, "istio-ca-crl", "/var/run/secrets/istio/crl");
+      }
     }
     mount(m, "istio-data", "/var/lib/istio/data");
     if (in.hasAnnotation(BOOTSTRAP_OVERRIDE)) {
@@ -43,20 +60,29 @@ final class SidecarVolumes {
       mount(m, "istio-certs", "/etc/certs/").put("readOnly", true);
     }
     mount(m, "istio-podinfo", "/etc/istio/pod");
-    userEntries(in, USER_VOLUME_MOUNT).forEach((name, value) -> m.add(named(name, value)));
+    if (sidecar) {
+      userEntries(in, USER_VOLUME_MOUNT).forEach((name, value) -> m.add(named(name, value)));
+    }
     return m;
   }
 
-  static ArrayNode volumes(TemplateInput in) {
+  static ArrayNode volumes(TemplateInput in, Flavor flavor) {
+    boolean sidecar = flavor == Flavor.SIDECAR;
     ArrayNode v = Json.array();
     // No volume source: the apiserver defaults these to emptyDir.
     v.addObject().put("name", "workload-socket");
-    v.addObject().put("name", "credential-socket");
+    ObjectNode credentials = v.addObject().put("name", "credential-socket");
+    if (!sidecar) {
+      credentials.putObject("emptyDir");
+    }
     if (gkeCertificates(in)) {
       v.addObject().put("name", "gke-workload-certificate").putObject("csi")
           .put("driver", "workloadcertificates.security.cloud.google.com");
     } else {
-      v.addObject().put("name", "workload-certs");
+      ObjectNode certs = v.addObject().put("name", "workload-certs");
+      if (!sidecar) {
+        certs.putObject("emptyDir");
+      }
     }
     if (in.hasAnnotation(BOOTSTRAP_OVERRIDE)) {
       v.addObject().put("name", "custom-bootstrap-volume").putObject("configMap")
@@ -82,13 +108,18 @@ final class SidecarVolumes {
         ca.putObject("configMap").put("name", SidecarTemplate.firstNonEmpty(bundle, "istio-ca-root-cert"));
       }
     }
-    v.addObject().put("name", "istio-ca-crl").putObject("configMap").put("name", "istio-ca-crl").put("optional", true);
+    if (sidecar) {
+      v.addObject().put("name", "istio-ca-crl").putObject("configMap").put("name", "istio-ca-crl")
+          .put("optional", true);
+    }
     if (in.values().truthy("global.mountMtlsCerts")) {
       String sa = in.spec().path("serviceAccountName").asText("");
       v.addObject().put("name", "istio-certs").putObject("secret").put("optional", true)
           .put("secretName", sa.isEmpty() ? "istio.default" : "istio." + sa);
     }
-    userEntries(in, USER_VOLUME).forEach((name, value) -> v.add(named(name, value)));
+    if (sidecar) {
+      userEntries(in, USER_VOLUME).forEach((name, value) -> v.add(named(name, value)));
+    }
     return v;
   }
 

@@ -110,7 +110,7 @@ class InjectionRulesTest {
         metadata:
           name: gw
           namespace: default
-          annotations: {inject.istio.io/templates: gateway}
+          annotations: {inject.istio.io/templates: waypoint}
         spec: {containers: [{name: istio-proxy, image: auto}]}
         """);
     PrometheusRegistry metrics = new PrometheusRegistry();
@@ -121,7 +121,7 @@ class InjectionRulesTest {
 
     assertThat(r.allowed()).isFalse();
     assertThat(r.message()).isEqualTo(
-        "failed to run injection template: requested template \"gateway\" not found; have sidecar");
+        "failed to run injection template: requested template \"waypoint\" not found; have gateway, sidecar");
     assertThat(gauge(metrics, "sidecar_injection_requests_total")).isEqualTo(1);
     assertThat(gauge(metrics, "sidecar_injection_failure_total")).isEqualTo(1);
   }

@@ -64,7 +64,7 @@ class AdmissionServerTest {
     server = AdmissionServer.start(new AdmissionServer.Options(new InetSocketAddress("127.0.0.1", 0),
         CERTS.keyManager(), Optional.of(validate), Optional.of(inject), ready::get));
     client = HttpClient.newBuilder().sslContext(CERTS.clientContext()).version(HttpClient.Version.HTTP_1_1)
-        .connectTimeout(Duration.ofSeconds(60)).build();
+        .connectTimeout(Duration.ofSeconds(120)).build();
   }
 
   @AfterEach
@@ -165,7 +165,7 @@ class AdmissionServerTest {
       calls.add(client.sendAsync(postRequest("/validate", review("admission.k8s.io/v1", "ok")),
           HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8)));
     }
-    CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new)).get(120, java.util.concurrent.TimeUnit.SECONDS);
+    CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new)).get(5, java.util.concurrent.TimeUnit.MINUTES);
 
     assertThat(calls).allSatisfy(c -> assertThat(c.join().statusCode()).isEqualTo(200));
     assertThat(get("/ready").statusCode()).isEqualTo(200);
@@ -187,7 +187,7 @@ class AdmissionServerTest {
 
   private HttpRequest postRequest(String path, String body) {
     return HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/json")
-        .timeout(Duration.ofSeconds(60)).POST(HttpRequest.BodyPublishers.ofString(body)).build();
+        .timeout(Duration.ofSeconds(120)).POST(HttpRequest.BodyPublishers.ofString(body)).build();
   }
 
   private HttpResponse<String> post(String path, String body) throws Exception {

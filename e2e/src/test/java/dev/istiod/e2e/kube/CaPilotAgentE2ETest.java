@@ -148,6 +148,23 @@ class CaPilotAgentE2ETest {
     }
   }
 
+  @Test
+  void aCertificateLongerThanTheMaximumTtl_isRefusedAsInvalidArgument(TestInfo info) {
+    Path workDir = KubeTools.workDir(info);
+    var greedy = new PilotAgentProcess.Workload("greedy-1", "default", "sleep");
+    // 100 days, past istiod's MAX_WORKLOAD_CERT_TTL default of 90 days; the agent asks for SECRET_TTL.
+    try (PilotAgentPod pod = mesh.startPod(greedy, mesh.token("default", "sleep"), Map.of("SECRET_TTL", "2400h"),
+        workDir)) {
+      PilotAgentProcess agent = pod.agent();
+      await("the CA refuses the TTL (see " + agent.logFile() + ")")
+          .atMost(PilotAgentMesh.CONVERGENCE_BOUND)
+          .untilAsserted(() -> assertThat(agent.log())
+              .contains("code = InvalidArgument")
+              .contains("is greater than the max allowed TTL"));
+      assertThat(agent.issuedChain()).as("certificate issued").isEmpty();
+    }
+  }
+
   private static List<String> unauthenticatedLines(String log) {
     return log.lines().filter(line -> line.contains("Unauthenticated")).toList();
   }

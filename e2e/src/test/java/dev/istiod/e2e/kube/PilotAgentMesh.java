@@ -83,8 +83,14 @@ final class PilotAgentMesh implements AutoCloseable {
 
   /** Starts a sidecar for {@code workload} in a test host of its own, with {@code token} as its istio-token. */
   PilotAgentPod startPod(PilotAgentProcess.Workload workload, String token, Path workDir) {
+    return startPod(workload, token, Map.of(), workDir);
+  }
+
+  /** Like the other startPod, with {@code extraEnv} over the agent's environment. */
+  PilotAgentPod startPod(PilotAgentProcess.Workload workload, String token, Map<String, String> extraEnv,
+      Path workDir) {
     return PilotAgentPod.start(workload, istiod.secureGrpcPort(), token, awaitRootCert(workload.namespace()),
-        workDir);
+        extraEnv, workDir);
   }
 
   /** One sample sum from istiod's /metrics (0 when absent), e.g. citadel_server_success_cert_issuance_count. */

@@ -1,6 +1,7 @@
 package dev.istiod.e2e.kube;
 
 import java.nio.file.Path;
+import java.util.Map;
 
 /**
  * One workload's sidecar as a Pod would have it: a {@link TestHost} of its own (the Pod's network namespace and
@@ -20,13 +21,14 @@ final class PilotAgentPod implements AutoCloseable {
   }
 
   static PilotAgentPod start(PilotAgentProcess.Workload workload, int istiodSecurePort, String token,
-      String rootCertPem, Path workDir) {
+      String rootCertPem, Map<String, String> extraEnv, Path workDir) {
     TestHost host = TestHost.create();
     TcpRelay relay = null;
     try {
       relay = TcpRelay.start(host.machineAddress(), istiodSecurePort);
       String discoveryAddress = host.machineAddress() + ":" + relay.port();
-      PilotAgentProcess agent = PilotAgentProcess.start(host, workload, discoveryAddress, token, rootCertPem, workDir);
+      PilotAgentProcess agent = PilotAgentProcess.start(host, workload, discoveryAddress, token, rootCertPem,
+          extraEnv, workDir);
       return new PilotAgentPod(host, relay, agent);
     } catch (RuntimeException | Error e) {
       if (relay != null) {

@@ -93,6 +93,12 @@ public final class PilotAgentProcess implements AutoCloseable {
    */
   public static PilotAgentProcess start(TestHost host, Workload workload, String discoveryAddress, String token,
       String rootCertPem, Path workDir) {
+    return start(host, workload, discoveryAddress, token, rootCertPem, Map.of(), workDir);
+  }
+
+  /** Like the other start, with {@code extraEnv} over the agent's environment (e.g. SECRET_TTL). */
+  public static PilotAgentProcess start(TestHost host, Workload workload, String discoveryAddress, String token,
+      String rootCertPem, Map<String, String> extraEnv, Path workDir) {
     Path dir = workDir.resolve("agent-" + workload.pod()).toAbsolutePath();
     Path log = workDir.resolve("agent-" + workload.pod() + ".log").toAbsolutePath();
     String ip = host.address();
@@ -106,6 +112,7 @@ public final class PilotAgentProcess implements AutoCloseable {
           .redirectErrorStream(true)
           .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
       builder.environment().putAll(environment(workload, ip, discoveryAddress));
+      builder.environment().putAll(extraEnv);
       Process process = builder.start();
       process.getOutputStream().close();
       return new PilotAgentProcess(workload, host, ip, dir, log, process);

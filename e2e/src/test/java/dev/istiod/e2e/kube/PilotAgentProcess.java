@@ -44,6 +44,13 @@ import java.util.concurrent.TimeUnit;
  * {@code istiod.istio-system.svc} through {@code ISTIOD_SAN}, and uses the same address for the CA). Traffic
  * capture is off ({@code ISTIO_META_INTERCEPTION_MODE=NONE}: no iptables), cloud-platform probing is off
  * ({@code CLOUD_PLATFORM=none}: no requests to metadata servers).
+ *
+ * <p>Upstream Envoy (1.40) runs under the agent as it is: it accepts every argument the agent passes
+ * ({@code --skip-deprecated-logs} included, so {@code ENVOY_SKIP_DEPRECATED_LOGS} needs no change) and the
+ * image's bootstrap template, whose only istio-proxy-only piece (the {@code istio.workload.BootstrapExtension}
+ * "metadata_discovery") is rendered only with {@code PEER_METADATA_DISCOVERY=true} or
+ * {@code ISTIO_META_ENABLE_HBONE=true}, both left unset here. Envoy's admin stays on the agent's default
+ * 127.0.0.1:15000 inside the host, so it is read with curl run in the host ({@link #envoyAdmin}).
  */
 public final class PilotAgentProcess implements AutoCloseable {
   static final Duration READY_BOUND = Duration.ofSeconds(90);

@@ -19,6 +19,7 @@ import dev.istiod.model.PushRequest;
 import dev.istiod.model.ServiceDiscovery;
 import dev.istiod.model.TriggerReason;
 import dev.istiod.serviceregistry.AggregateServiceDiscovery;
+import dev.istiod.serviceregistry.WorkloadInstances;
 import dev.istiod.serviceregistry.kube.KubeServiceRegistry;
 import dev.istiod.serviceregistry.serviceentry.ServiceEntryRegistry;
 import dev.istiod.xds.gen.Generators;
@@ -143,8 +144,10 @@ final class Istiod implements AutoCloseable {
       closeables.add(kubeServices);
       registries.add(kubeServices);
     }
+    // ServiceEntry workloadSelectors also select the cluster's Pods, as upstream.
     serviceEntries = new ServiceEntryRegistry(configStore, endpoints, pushes,
-        ServiceEntryRegistry.Options.defaults().withMesh(() -> mesh).withClusterId(options.clusterId()));
+        ServiceEntryRegistry.Options.defaults().withMesh(() -> mesh).withClusterId(options.clusterId())
+            .withWorkloadInstances(kubeServices == null ? WorkloadInstances.NONE : kubeServices.workloadInstances()));
     closeables.add(serviceEntries);
     registries.add(serviceEntries);
     Environment env = new Environment(configStore, new AggregateServiceDiscovery(registries), endpoints,

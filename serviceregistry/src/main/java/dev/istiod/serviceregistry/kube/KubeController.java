@@ -52,6 +52,7 @@ final class KubeController {
   private final PodConverter podConverter;
   private final EndpointsBuilder endpointsBuilder;
   private final PodIndex pods = new PodIndex();
+  private final PodWorkloads workloads = new PodWorkloads();
   private final ProxyMatcher matcher;
 
   // Event-thread state.
@@ -94,6 +95,11 @@ final class KubeController {
 
   ProxyMatcher matcher() {
     return matcher;
+  }
+
+  /** The Pods ServiceEntry selectors may pick, and their changes. */
+  PodWorkloads workloads() {
+    return workloads;
   }
 
   Map<String, String> namespaceLabels(String namespace) {
@@ -290,6 +296,8 @@ final class KubeController {
       addressable = PodConverter.addressable(pod);
       pods.put(next, addressable);
     }
+    // Readiness is not part of PodInfo, so the workload view is refreshed before the shortcut.
+    workloads.refresh(key, pod, next);
     if (Objects.equals(old, next) && wasAddressable == addressable) {
       return;
     }

@@ -7,6 +7,7 @@ import dev.istiod.model.PushRequest;
 import dev.istiod.model.Service;
 import dev.istiod.model.ServiceDiscovery;
 import dev.istiod.model.ServiceTarget;
+import dev.istiod.serviceregistry.WorkloadInstances;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Node;
@@ -292,6 +293,14 @@ public final class KubeServiceRegistry implements ServiceDiscovery, AutoCloseabl
    */
   public Optional<PodInfo> podForProxy(Proxy proxy) {
     return controller.matcher().podFor(proxy);
+  }
+
+  /**
+   * The cluster's ready Pods as workloads a ServiceEntry {@code workloadSelector} can select, with
+   * their changes (told on this registry's event thread, the initial sync included).
+   */
+  public WorkloadInstances workloadInstances() {
+    return controller.workloads();
   }
 
   /** A namespace's labels (empty for unknown namespaces). */

@@ -11,6 +11,7 @@ import dev.istiod.model.Resolution;
 import dev.istiod.model.Service;
 import dev.istiod.model.ServicePort;
 import dev.istiod.model.Visibility;
+import dev.istiod.serviceregistry.WorkloadInstance;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -89,12 +90,19 @@ final class ServiceEntryConverter {
     return new ConvertedEntry(cfg, services, ports, selector, dns, se.getEndpointsList());
   }
 
-  /**
-   * The endpoints of a converted entry: its inline endpoints and the WorkloadEntries its selector
-   * picks from {@code namespaceWorkloads} (the WorkloadEntry configs of the entry's namespace), on
-   * every port of every host; for DNS resolution with neither, each host is its own endpoint.
-   */
+  /** {@link #instances(ConvertedEntry, List, List)} without workloads from other registries. */
   List<Instance> instances(ConvertedEntry entry, List<Config> namespaceWorkloads) {
+    return instances(entry, namespaceWorkloads, List.of());
+  }
+
+  /**
+   * The endpoints of a converted entry: its inline endpoints, the WorkloadEntries its selector
+   * picks from {@code namespaceWorkloads} (the WorkloadEntry configs of the entry's namespace) and
+   * the workloads of other registries (Pods) it picks from {@code namespacePods}, on every port of
+   * every host; for DNS resolution with none of these, each host is its own endpoint.
+   */
+  List<Instance> instances(ConvertedEntry entry, List<Config> namespaceWorkloads,
+      List<WorkloadInstance> namespacePods) {
     List<Instance> out = new ArrayList<>();
     if (entry.dnsResolved() && entry.inlineEndpoints().isEmpty() && entry.selector().isEmpty()) {
       for (Service svc : entry.services()) {
@@ -112,14 +120,41 @@ final class ServiceEntryConverter {
     List<Workload> workloads = new ArrayList<>();
     entry.inlineEndpoints().forEach(we -> workloads.add(new Workload(we, "")));
     entry.selector().ifPresent(sel -> workloads.addAll(selected(entry, sel, namespaceWorkloads)));
+    List<WorkloadInstance> pods = entry.selector()
+        .map(sel -> selectedPods(entry, sel, namespacePods)).orElse(List.of());
     for (Service svc : entry.services()) {
       for (ServicePort port : entry.ports()) {
         for (Workload w : workloads) {
           endpoint(entry, svc, port, w).ifPresent(ep -> out.add(new Instance(svc.key(), port, ep)));
         }
+        for (WorkloadInstance pod : pods) {
+          out.add(new Instance(svc.key(), port, podEndpoint(svc, port, pod)));
+        }
       }
     }
     return out;
+  }
+
+  /** The workloads of the entry's namespace its selector matches (on their topology-augmented labels, as upstream). */
+  private static List<WorkloadInstance> selectedPods(ConvertedEntry entry, Map<String, String> selector,
+      List<WorkloadInstance> pods) {
+    return pods.stream()
+        .filter(p -> p.namespace().equals(entry.namespace()) && Selectors.matches(selector, p.labels()))
+        .sorted(Comparator.comparing(WorkloadInstance::name))
+        .toList();
+  }
+
+  /**
+   * A selected Pod's endpoint, as upstream builds it from the Pod's own endpoint: port from the
+   * Pod's container port of the same name, else the entry's targetPort, else its number; the
+   * Pod's labels, identity, locality and TLS mode as the Kubernetes registry describes them.
+   */
+  private Endpoint podEndpoint(Service svc, ServicePort port, WorkloadInstance pod) {
+    Integer named = pod.portMap().get(port.name());
+    int endpointPort = named != null && named > 0 && named <= 65535 ? named : port.effectiveTargetPort();
+    String identity = pod.serviceAccount().isEmpty() ? "" : spiffeId(svc.namespace(), pod.serviceAccount());
+    return new Endpoint(pod.address(), endpointPort, port.name(), pod.labels(), identity, pod.locality(), Endpoint.Health.HEALTHY, pod.tlsMode(), 0,
+        pod.network(), pod.workloadName());
   }
 
   /**

@@ -15,6 +15,8 @@ import dev.istiod.model.ServiceDiscovery;
 import dev.istiod.model.ServiceKey;
 import dev.istiod.model.ServiceTarget;
 import dev.istiod.model.TriggerReason;
+import dev.istiod.serviceregistry.WorkloadInstance;
+import dev.istiod.serviceregistry.WorkloadInstances;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -35,16 +37,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Services and endpoints from ServiceEntries and the WorkloadEntries they select, as upstream's
+ * Services and endpoints from ServiceEntries and the workloads they select (WorkloadEntries, and
+ * Kubernetes Pods through {@link Options#workloads()}), as upstream's
  * {@code pilot/pkg/serviceregistry/serviceentry} controller.
  *
- * <p>Design note. Config store events are queued onto one executor (by default a thread this
- * registry owns) and applied in order; all mutable state belongs to that executor. Each event:
- * converts what changed (a ServiceEntry that fails to convert is logged and keeps its last good
- * version, so one bad object never stops the others), writes the affected endpoint shards
- * ({@code ServiceEntry/<ns>/<name>}, one per ServiceEntry, holding its inline endpoints and the
- * WorkloadEntries it selects), publishes a new immutable {@link RegistrySnapshot} for readers, and
- * finally hands at most one {@link PushRequest} to the push pipeline:
+ * <p>Design note. Config store events and workload change events are queued onto one executor
+ * (by default a thread this registry owns) and applied in order; all mutable state belongs to
+ * that executor. Each event: converts what changed (a ServiceEntry that fails to convert is logged
+ * and keeps its last good version, so one bad object never stops the others), writes the affected
+ * endpoint shards ({@code ServiceEntry/<ns>/<name>}, one per ServiceEntry, holding its inline
+ * endpoints and the workloads it selects), publishes a new immutable {@link RegistrySnapshot} for
+ * readers, and finally hands at most one {@link PushRequest} to the push pipeline:
  *
  * <ul>
  *   <li>services added, removed or changed: a full push naming them (kind {@code SERVICE}, name =
@@ -67,27 +70,39 @@ public final class ServiceEntryRegistry implements ServiceDiscovery, AutoCloseab
    *     (upstream's {@code CLUSTER_ID}, {@code Kubernetes} by default; empty = no label)
    * @param executor where events are applied, one at a time; null = a daemon thread owned and
    *     stopped by the registry. Tests pass {@code Runnable::run} to apply events synchronously.
+   * @param workloads workloads of other registries (Kubernetes Pods) that {@code workloadSelector}s
+   *     also select, as upstream's ServiceEntry controller does; {@link WorkloadInstances#NONE}
+   *     (the default) = WorkloadEntries only
    */
-  public record Options(Supplier<MeshConfig> mesh, String clusterId, Executor executor) {
+  public record Options(Supplier<MeshConfig> mesh, String clusterId, Executor executor, WorkloadInstances workloads) {
     public Options {
       Objects.requireNonNull(mesh, "mesh");
       clusterId = clusterId == null ? "" : clusterId;
+      workloads = workloads == null ? WorkloadInstances.NONE : workloads;
+    }
+
+    public Options(Supplier<MeshConfig> mesh, String clusterId, Executor executor) {
+      this(mesh, clusterId, executor, WorkloadInstances.NONE);
     }
 
     public static Options defaults() {
-      return new Options(MeshConfig::getDefaultInstance, "Kubernetes", null);
+      return new Options(MeshConfig::getDefaultInstance, "Kubernetes", null, WorkloadInstances.NONE);
     }
 
     public Options withMesh(Supplier<MeshConfig> newMesh) {
-      return new Options(newMesh, clusterId, executor);
+      return new Options(newMesh, clusterId, executor, workloads);
     }
 
     public Options withClusterId(String newClusterId) {
-      return new Options(mesh, newClusterId, executor);
+      return new Options(mesh, newClusterId, executor, workloads);
     }
 
     public Options withExecutor(Executor newExecutor) {
-      return new Options(mesh, clusterId, newExecutor);
+      return new Options(mesh, clusterId, newExecutor, workloads);
+    }
+
+    public Options withWorkloadInstances(WorkloadInstances newWorkloads) {
+      return new Options(mesh, clusterId, executor, newWorkloads);
     }
   }
 
@@ -95,6 +110,7 @@ public final class ServiceEntryRegistry implements ServiceDiscovery, AutoCloseab
   private final EndpointIndex endpointIndex;
   private final Consumer<PushRequest> pushes;
   private final ServiceEntryConverter converter;
+  private final WorkloadInstances workloadSource;
   private final Executor executor;
   private final ExecutorService ownedExecutor;
   private final AtomicBoolean started = new AtomicBoolean();
@@ -113,6 +129,11 @@ public final class ServiceEntryRegistry implements ServiceDiscovery, AutoCloseab
   private final Map<ConfigKey, EntryState> entries = new HashMap<>();
   /** WorkloadEntry configs by namespace, then name. @GuardedBy("lock") */
   private final Map<String, TreeMap<String, Config>> workloadEntries = new HashMap<>();
+  /**
+   * The other registries' workloads by namespace, then name: this registry's copy, kept in step
+   * by their change events, so a change can be compared with what was there. @GuardedBy("lock")
+   */
+  private final Map<String, TreeMap<String, WorkloadInstance>> workloadInstances = new HashMap<>();
 
   /** A registry with {@link Options#defaults()}. */
   public ServiceEntryRegistry(ConfigStore store, EndpointIndex endpointIndex, Consumer<PushRequest> pushes) {
@@ -132,6 +153,7 @@ public final class ServiceEntryRegistry implements ServiceDiscovery, AutoCloseab
     this.endpointIndex = Objects.requireNonNull(endpointIndex, "endpointIndex");
     this.pushes = Objects.requireNonNull(pushes, "pushes");
     this.converter = new ServiceEntryConverter(options.mesh(), options.clusterId());
+    this.workloadSource = options.workloads();
     if (options.executor() == null) {
       this.ownedExecutor = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "serviceentry-registry");
@@ -159,6 +181,8 @@ public final class ServiceEntryRegistry implements ServiceDiscovery, AutoCloseab
     // Subscribe before listing: an event racing the listing is applied again after it, which is
     // harmless because applying a config is idempotent.
     store.addHandler(this::onEvent);
+    workloadSource.addListener((namespace, name, current) -> submit("workload " + namespace + "/" + name,
+        () -> handleWorkloadInstance(namespace, name, current)));
     submit("initial sync", this::syncAll);
   }
 
@@ -218,6 +242,8 @@ public final class ServiceEntryRegistry implements ServiceDiscovery, AutoCloseab
     PushPlan plan = new PushPlan(TriggerReason.SERVICE);
     workloadEntries.clear();
     store.list(Kind.WORKLOAD_ENTRY).forEach(this::putWorkloadEntry);
+    workloadInstances.clear();
+    workloadSource.list().forEach(this::putWorkloadInstance);
     Set<ConfigKey> present = new HashSet<>();
     for (Config se : store.list(Kind.SERVICE_ENTRY)) {
       present.add(se.key());
@@ -256,24 +282,61 @@ public final class ServiceEntryRegistry implements ServiceDiscovery, AutoCloseab
     } else {
       putWorkloadEntry(event.newConfig());
     }
-    Map<String, String> before = labelsOf(previous);
-    Map<String, String> after = labelsOf(event.newConfig());
+    reselect(key.namespace(), labelsOf(previous), labelsOf(event.newConfig()));
+  }
+
+  /**
+   * A Pod (or another registry's workload) appeared, changed or went away: as upstream's workload
+   * instance handler, the entries of its namespace whose selector matched it before or matches it
+   * now get their endpoints re-derived.
+   */
+  private void handleWorkloadInstance(String namespace, String name, WorkloadInstance current) {
+    TreeMap<String, WorkloadInstance> inNamespace = workloadInstances.get(namespace);
+    WorkloadInstance previous = inNamespace == null ? null : inNamespace.get(name);
+    if (Objects.equals(previous, current)) {
+      return; // already applied, e.g. by the initial sync's listing
+    }
+    if (current == null) {
+      inNamespace.remove(name);
+      if (inNamespace.isEmpty()) {
+        workloadInstances.remove(namespace);
+      }
+    } else {
+      putWorkloadInstance(current);
+    }
+    reselect(namespace, previous == null ? null : previous.labels(), current == null ? null : current.labels());
+  }
+
+  /**
+   * Re-derives the endpoints of the entries in a namespace whose selector matches a workload's
+   * labels before or after its change (null = it was or is absent), then publishes if any did
+   * (most Pods are selected by no ServiceEntry; their churn should cost no snapshot rebuild).
+   */
+  private void reselect(String namespace, Map<String, String> before, Map<String, String> after) {
     PushPlan plan = new PushPlan(TriggerReason.ENDPOINT);
+    boolean touched = false;
     for (EntryState state : List.copyOf(entries.values())) {
       ConvertedEntry entry = state.entry();
-      if (!entry.namespace().equals(key.namespace()) || entry.selector().isEmpty()) {
+      if (!entry.namespace().equals(namespace) || entry.selector().isEmpty()) {
         continue;
       }
       Map<String, String> selector = entry.selector().get();
       boolean selects = (before != null && Selectors.matches(selector, before))
           || (after != null && Selectors.matches(selector, after));
       if (selects) {
-        EntryState next = new EntryState(entry, converter.instances(entry, workloadsIn(entry.namespace())));
+        EntryState next = new EntryState(entry, instancesOf(entry));
         entries.put(entry.key(), next);
         writeEndpoints(entry, state.endpointsByService(), next.endpointsByService(), plan);
+        touched = true;
       }
     }
-    publish(plan);
+    if (touched) {
+      publish(plan);
+    }
+  }
+
+  private List<Instance> instancesOf(ConvertedEntry entry) {
+    return converter.instances(entry, workloadsIn(entry.namespace()), workloadInstancesIn(entry.namespace()));
   }
 
   /** Applies a ServiceEntry; if it cannot be converted, logs why and keeps what was there. */
@@ -290,7 +353,7 @@ public final class ServiceEntryRegistry implements ServiceDiscovery, AutoCloseab
   private void applyEntry(Config se, PushPlan plan) {
     // Convert before touching any state, so that a failure leaves the registry as it was.
     ConvertedEntry entry = converter.convert(se);
-    EntryState next = new EntryState(entry, converter.instances(entry, workloadsIn(se.namespace())));
+    EntryState next = new EntryState(entry, instancesOf(entry));
     EntryState old = entries.put(se.key(), next);
 
     Map<String, Service> oldByHost = new HashMap<>();
@@ -365,6 +428,15 @@ public final class ServiceEntryRegistry implements ServiceDiscovery, AutoCloseab
         workloadEntries.remove(key.namespace());
       }
     }
+  }
+
+  private void putWorkloadInstance(WorkloadInstance wi) {
+    workloadInstances.computeIfAbsent(wi.namespace(), ns -> new TreeMap<>()).put(wi.name(), wi);
+  }
+
+  private List<WorkloadInstance> workloadInstancesIn(String namespace) {
+    TreeMap<String, WorkloadInstance> inNamespace = workloadInstances.get(namespace);
+    return inNamespace == null ? List.of() : List.copyOf(inNamespace.values());
   }
 
   private List<Config> workloadsIn(String namespace) {

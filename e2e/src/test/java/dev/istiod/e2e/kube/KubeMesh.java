@@ -25,7 +25,8 @@ import java.util.function.Supplier;
 import org.assertj.core.api.ThrowingConsumer;
 
 /**
- * The scenario the Kubernetes-mode tests run in: one namespace of a {@link KubeCluster} with the project's CRDs,
+ * The scenario the Kubernetes-mode tests run in: one namespace of a {@link KubeCluster} with the project's CRDs
+ * (and istio-system, as in every installation),
  * a {@link TestHost} (its Node object created) whose addresses the workloads use, istiod pointed at the cluster
  * with {@code KUBECONFIG} (and an empty --configDir), and one upstream Envoy sidecar ("client", on this machine)
  * that reaches every service through a Sidecar egress listener on 127.0.0.1:{@link #port()}. The client's xDS
@@ -33,6 +34,7 @@ import org.assertj.core.api.ThrowingConsumer;
  */
 final class KubeMesh implements AutoCloseable {
   static final Duration CONVERGENCE_BOUND = Duration.ofSeconds(60);
+  static final String ISTIOD_NAMESPACE = "istio-system";
 
   private final KubeCluster cluster;
   private final Path workDir;
@@ -64,8 +66,9 @@ final class KubeMesh implements AutoCloseable {
     KubeMesh mesh = null;
     try {
       mesh = new KubeMesh(cluster, workDir, namespace, host, freeLoopbackPort());
-      cluster.apply(KubeYaml.namespace(namespace) + "---\n" + KubeYaml.node(host.name()) + "---\n"
-          + KubeYaml.sidecar(namespace, mesh.port));
+      // istiod's own namespace exists in every installation: its CA keeps its root in a Secret there.
+      cluster.apply(KubeYaml.namespace(ISTIOD_NAMESPACE) + "---\n" + KubeYaml.namespace(namespace) + "---\n"
+          + KubeYaml.node(host.name()) + "---\n" + KubeYaml.sidecar(namespace, mesh.port));
       mesh.startIstiod();
       mesh.xdsRelay = TcpRelay.start("127.0.0.1", mesh.istiod.grpcPort());
       mesh.envoy = EnvoyProcess.startSidecar(workDir, mesh.client, AdsMode.DELTA, mesh.xdsRelay.port());

@@ -85,11 +85,7 @@ final class KubeMesh implements AutoCloseable {
 
   /** A port free on 127.0.0.1 for the egress listener; the test host is a namespace of its own, free too. */
   private static int freeLoopbackPort() {
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return socket.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException("no free loopback port", e);
-    }
+    return dev.istiod.e2e.Ports.freeLoopbackPort();
   }
 
   private void startIstiod() {

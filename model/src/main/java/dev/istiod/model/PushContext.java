@@ -3,6 +3,7 @@ package dev.istiod.model;
 import dev.istiod.api.mesh.v1alpha1.MeshConfig;
 import dev.istiod.model.push.DestinationRuleIndex;
 import dev.istiod.model.push.GatewayIndex;
+import dev.istiod.model.push.PeerAuthenticationIndex;
 import dev.istiod.model.push.PushStatus;
 import dev.istiod.model.push.ServiceIndex;
 import dev.istiod.model.push.SidecarIndex;
@@ -53,12 +54,13 @@ public final class PushContext {
   private final DestinationRuleIndex destinationRuleIndex;
   private final SidecarIndex sidecarIndex;
   private final GatewayIndex gateways;
+  private final PeerAuthenticationIndex peerAuthentications;
   private final ConcurrentHashMap<ScopeKey, SidecarScope> scopes = new ConcurrentHashMap<>();
   private final PushStatus status = new PushStatus();
 
   private PushContext(String version, Environment env, MeshConfig mesh, Instant createdAt, ServiceIndex serviceIndex,
       VirtualServiceIndex virtualServiceIndex, DestinationRuleIndex destinationRuleIndex, SidecarIndex sidecarIndex,
-      GatewayIndex gateways) {
+      GatewayIndex gateways, PeerAuthenticationIndex peerAuthentications) {
     this.version = version;
     this.env = env;
     this.mesh = mesh;
@@ -68,6 +70,7 @@ public final class PushContext {
     this.destinationRuleIndex = destinationRuleIndex;
     this.sidecarIndex = sidecarIndex;
     this.gateways = gateways;
+    this.peerAuthentications = peerAuthentications;
   }
 
   /**
@@ -94,7 +97,11 @@ public final class PushContext {
         : SidecarIndex.build(store.list(Kind.SIDECAR), mesh.getRootNamespace());
     GatewayIndex gateways = reusable && !request.touches(Kind.GATEWAY) ? previous.gateways
         : GatewayIndex.build(store.list(Kind.GATEWAY));
-    PushContext ctx = new PushContext(version, env, mesh, Instant.now(), services, vs, dr, sidecars, gateways);
+    PeerAuthenticationIndex peerAuthn = reusable && !request.touches(Kind.PEER_AUTHENTICATION)
+        ? previous.peerAuthentications
+        : PeerAuthenticationIndex.build(store.list(Kind.PEER_AUTHENTICATION), mesh.getRootNamespace());
+    PushContext ctx = new PushContext(version, env, mesh, Instant.now(), services, vs, dr, sidecars, gateways,
+        peerAuthn);
     if (endpointsOnly && services == previous.serviceIndex && vs == previous.virtualServiceIndex
         && dr == previous.destinationRuleIndex && sidecars == previous.sidecarIndex) {
       ctx.scopes.putAll(previous.scopes); // scopes depend only on the reused indexes
@@ -180,6 +187,11 @@ public final class PushContext {
   /** DestinationRules for a service seen from {@code namespace}, in upstream's lookup order. */
   public List<ResolvedDestinationRule> destinationRules(String namespace, Service service) {
     return destinationRuleIndex.lookup(namespace, service);
+  }
+
+  /** PeerAuthentication policies: which mTLS mode workloads accept (inbound chains, auto mTLS, EDS). */
+  public PeerAuthenticationIndex peerAuthentications() {
+    return peerAuthentications;
   }
 
   /** Every Gateway resource, oldest first. */

@@ -110,7 +110,9 @@ public final class ClusterBuilder {
     List<LocalityGroup> endpoints = List.of();
     if (type == Cluster.DiscoveryType.STRICT_DNS || type == Cluster.DiscoveryType.LOGICAL_DNS
         || type == Cluster.DiscoveryType.STATIC) {
-      endpoints = EndpointBuilder.localityGroups(in, service, port, subsetLabels);
+      String subset = EnvoyNames.parseCluster(name).map(EnvoyNames.SubsetKey::subset).orElse("");
+      endpoints = EndpointBuilder.localityGroups(in, service, port, subsetLabels,
+          EndpointBuilder.mtls(in, service, port, subset, dr));
       if (endpoints.isEmpty()) {
         return Optional.empty();
       }

@@ -4,6 +4,9 @@ import com.google.protobuf.Any;
 import dev.istiod.api.mesh.v1alpha1.MeshConfig;
 import dev.istiod.api.networking.v1alpha3.ClientTLSSettings;
 import dev.istiod.model.Service;
+import dev.istiod.xds.core.CredentialSds;
+import dev.istiod.xds.core.EnvoyNames;
+import dev.istiod.xds.core.security.OutboundMtls;
 import io.envoyproxy.envoy.config.core.v3.DataSource;
 import io.envoyproxy.envoy.config.core.v3.TransportSocket;
 import io.envoyproxy.envoy.config.core.v3.UpstreamHttpProtocolOptions;
@@ -33,8 +36,8 @@ import org.slf4j.LoggerFactory;
  * missing on the proxy makes Envoy reject the update, where upstream's SDS would leave the
  * cluster warming: the price of serving a bare Envoy.
  *
- * <p>Seams for later issues: {@code ISTIO_MUTUAL} (and auto mTLS) arrives with the CA issue in
- * {@link #istioMutual} (plaintext until then, like the rest of the mesh); {@code credentialName}
+ * <p>{@code ISTIO_MUTUAL} and automatic mTLS (no TLS in the rule) are built by
+ * {@link OutboundMtls}, for proxies with pilot-agent's SDS. Seam for a later issue: {@code credentialName}
  * is served over SDS once gateways' SDS lands, in {@link #fromCredential}; until then such
  * clusters are not sent at all (fail closed) rather than sent in plaintext to a TLS server.
  */
@@ -52,6 +55,9 @@ final class UpstreamTls {
 
   private static void apply(TrafficPolicyContributor.Context ctx, ClusterDraft d) {
     if (!ctx.policy().hasTls()) {
+      if (ctx.service() != null && ctx.port() != null) {
+        OutboundMtls.auto(ctx.inputs(), ctx.service(), ctx.port(), ctx.rule(), d.isHttp2(), d.cluster());
+      }
       return;
     }
     ClientTLSSettings tls = ctx.policy().getTls();
@@ -70,27 +76,60 @@ final class UpstreamTls {
   }
 
   /**
-   * The CA issue's seam: Istio mTLS needs the workload certificate and trust bundle over SDS
-   * ({@code default}, {@code ROOTCA}), which this istiod does not issue yet. Until then the mesh
-   * runs in plaintext everywhere (servers are PERMISSIVE), so an ISTIO_MUTUAL rule leaves the
-   * cluster as it would be without TLS rather than cutting the service off.
+   * Istio mTLS with the workload certificate and trust bundle from the agent's SDS
+   * ({@link OutboundMtls#explicit}). A proxy without an agent has neither: its cluster stays as
+   * it would be without TLS rather than cutting the service off (such proxies' servers get
+   * plaintext chains too, see {@code InboundMtls}).
    */
   static void istioMutual(TrafficPolicyContributor.Context ctx, ClientTLSSettings tls, ClusterDraft d) {
-    log.debug("{}: ISTIO_MUTUAL awaits the CA; sending plaintext", d.cluster().getName());
+    if (ctx.service() == null || ctx.port() == null
+        || !OutboundMtls.explicit(ctx.inputs(), ctx.service(), ctx.port(), tls, d.isHttp2(), d.cluster())) {
+      log.debug("{}: ISTIO_MUTUAL needs the agent's SDS, which this proxy lacks; sending plaintext",
+          d.cluster().getName());
+    }
   }
 
   /**
-   * SDS seam for {@code credentialName}. Upstream ignores credentials on sidecars unless the
-   * rule selects workloads (so a secret is not handed to every sidecar), leaving the cluster in
-   * plaintext; otherwise the secret is served over SDS, which does not exist here yet.
+   * {@code credentialName}: the certificate (MUTUAL) and the CA bundle ({@code <name>-cacert})
+   * come over SDS from istiod itself (upstream's {@code ApplyCustomSDSToClientCommonTLSContext}).
+   * Upstream ignores credentials on sidecars unless the rule selects workloads (so a secret is not
+   * handed to every sidecar), leaving the cluster in plaintext. Without a credentials source, or
+   * for {@code configmap://} CA references (not served here), the cluster is not sent at all.
    */
   static void fromCredential(TrafficPolicyContributor.Context ctx, ClientTLSSettings tls, ClusterDraft d) {
-    boolean privileged = !tls.getCredentialName().startsWith(CONFIGMAP_PREFIX);
+    String credential = tls.getCredentialName();
+    boolean privileged = !credential.startsWith(CONFIGMAP_PREFIX);
     if (privileged && ctx.inputs().proxy().isSidecar() && !ctx.ruleHasWorkloadSelector()) {
       log.debug("{}: credentialName ignored on a sidecar without workloadSelector, as upstream", d.cluster().getName());
       return;
     }
-    d.reject("tls credentialName " + tls.getCredentialName() + " is served over SDS, which this istiod does not serve yet");
+    if (!privileged || !ctx.inputs().push().environment().hasCredentials()) {
+      d.reject("tls credentialName " + credential + " needs SDS from "
+          + (privileged ? "a credentials source (Kubernetes Secrets), which this istiod does not have" : "ConfigMaps, which this istiod does not serve"));
+      return;
+    }
+    boolean insecure = tls.getInsecureSkipVerify().getValue();
+    setAutoSniAndSanValidation(tls, insecure, d);
+    CommonTlsContext.Builder common = commonContext(ctx.inputs().mesh());
+    if (tls.getMode() == ClientTLSSettings.TLSmode.MUTUAL) {
+      common.addTlsCertificateSdsSecretConfigs(CredentialSds.overAds(EnvoyNames.credentialSecret(credential)));
+    }
+    if (!insecure) {
+      List<String> sans = tls.getSubjectAltNamesList();
+      Service service = ctx.service();
+      if (sans.isEmpty() && service != null && service.registry() == Service.Registry.SERVICE_ENTRY) {
+        sans = service.subjectAltNames();
+      }
+      CertificateValidationContext.Builder v = CertificateValidationContext.newBuilder();
+      sans.forEach(san -> v.addMatchSubjectAltNames(StringMatcher.newBuilder().setExact(san)));
+      common.getCombinedValidationContextBuilder().setDefaultValidationContext(v)
+          .setValidationContextSdsSecretConfig(CredentialSds.overAds(EnvoyNames.credentialCaSecret(credential)));
+    }
+    if (d.isHttp2()) {
+      common.addAllAlpnProtocols(ALPN_H2);
+    }
+    UpstreamTlsContext context = UpstreamTlsContext.newBuilder().setCommonTlsContext(common).setSni(tls.getSni()).build();
+    d.cluster().setTransportSocket(TransportSocket.newBuilder().setName(TRANSPORT_SOCKET_TLS).setTypedConfig(Any.pack(context)));
   }
 
   private static void fromFiles(TrafficPolicyContributor.Context ctx, ClientTLSSettings tls, ClusterDraft d) {

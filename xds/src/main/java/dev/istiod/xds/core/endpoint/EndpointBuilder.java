@@ -12,6 +12,7 @@ import dev.istiod.model.push.ResolvedDestinationRule;
 import dev.istiod.xds.core.Addresses;
 import dev.istiod.xds.core.EnvoyNames;
 import dev.istiod.xds.core.ProxyInputs;
+import dev.istiod.xds.core.security.EndpointMtls;
 import io.envoyproxy.envoy.config.core.v3.HealthStatus;
 import io.envoyproxy.envoy.config.core.v3.Metadata;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
@@ -32,8 +33,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class EndpointBuilder {
   private static final Logger log = LoggerFactory.getLogger(EndpointBuilder.class);
-  /** Endpoint metadata Envoy matches {@code transport_socket_matches} against. */
-  static final String TRANSPORT_SOCKET_MATCH = "envoy.transport_socket_match";
 
   private EndpointBuilder() {}
 
@@ -47,7 +46,8 @@ public final class EndpointBuilder {
   public static ClusterLoadAssignment forCluster(ProxyInputs in, String clusterName) {
     ClusterLoadAssignment cla = resolve(in, clusterName)
         .map(t -> loadAssignment(clusterName, LocalityPolicy.apply(in, t.dr(), t.port(), t.subset(),
-            localityGroups(in, t.service(), t.port(), t.subsetLabels()))))
+            localityGroups(in, t.service(), t.port(), t.subsetLabels(),
+                mtls(in, t.service(), t.port(), t.subset(), t.dr())))))
         .orElseGet(() -> ClusterLoadAssignment.newBuilder().setClusterName(clusterName).build());
     List<String> problems = AssignmentValidator.problems(cla);
     if (!problems.isEmpty()) {
@@ -95,20 +95,32 @@ public final class EndpointBuilder {
   }
 
   /**
+   * Which endpoints of a cluster get the {@code tlsMode: istio} metadata auto mTLS selects by.
+   *
+   * @param subset the cluster's subset, "" for the service's own cluster
+   */
+  public static EndpointMtls mtls(ProxyInputs in, Service service, ServicePort port, String subset,
+      Optional<ResolvedDestinationRule> dr) {
+    return EndpointMtls.of(in.push().peerAuthentications(), service.namespace(), port.port(), subset, dr);
+  }
+
+  /**
    * Healthy endpoints of {@code service} serving {@code port} whose labels include
    * {@code subsetLabels}, grouped by locality (sorted, so output is stable), all at priority 0.
    * Unhealthy, draining and terminating endpoints are left out, as upstream does for services
-   * that do not ask for unready endpoints.
+   * that do not ask for unready endpoints. Endpoints {@code mtls} enables carry the
+   * {@code envoy.transport_socket_match} metadata.
    */
   public static List<LocalityGroup> localityGroups(ProxyInputs in, Service service, ServicePort port,
-      Map<String, String> subsetLabels) {
+      Map<String, String> subsetLabels, EndpointMtls mtls) {
     Map<String, GroupBuilder> byLocality = new TreeMap<>();
     for (Endpoint e : in.push().endpoints(service.key())) {
       if (!e.servicePortName().equals(port.name()) || e.health() != Endpoint.Health.HEALTHY
           || !e.labels().entrySet().containsAll(subsetLabels.entrySet())) {
         continue;
       }
-      byLocality.computeIfAbsent(label(e.locality()), k -> new GroupBuilder(e.locality())).add(e, lbEndpoint(e));
+      byLocality.computeIfAbsent(label(e.locality()), k -> new GroupBuilder(e.locality()))
+          .add(e, lbEndpoint(e, mtls.enabled(e)));
     }
     List<LocalityGroup> out = new ArrayList<>();
     byLocality.values().forEach(g -> out.add(g.build()));
@@ -119,13 +131,13 @@ public final class EndpointBuilder {
     return l.isEmpty() ? "" : l.toString();
   }
 
-  private static LbEndpoint lbEndpoint(Endpoint e) {
+  private static LbEndpoint lbEndpoint(Endpoint e, boolean mtls) {
     LbEndpoint.Builder b = LbEndpoint.newBuilder()
         .setHealthStatus(HealthStatus.HEALTHY)
         .setLoadBalancingWeight(UInt32Value.of(e.weight() > 0 ? e.weight() : 1));
     b.getEndpointBuilder().setAddress(Addresses.socket(e.address(), e.port()));
-    if (e.tlsMode() == Endpoint.TlsMode.ISTIO) {
-      b.setMetadata(Metadata.newBuilder().putFilterMetadata(TRANSPORT_SOCKET_MATCH,
+    if (mtls) {
+      b.setMetadata(Metadata.newBuilder().putFilterMetadata(EndpointMtls.TRANSPORT_SOCKET_MATCH,
           Struct.newBuilder().putFields("tlsMode", Value.newBuilder().setStringValue("istio").build()).build()));
     }
     return b.build();

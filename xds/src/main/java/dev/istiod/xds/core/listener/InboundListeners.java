@@ -15,6 +15,8 @@ import dev.istiod.xds.core.ProxyInputs;
 import dev.istiod.xds.core.filter.Filters;
 import dev.istiod.xds.core.listener.OutboundListeners.ListenerProtocol;
 import dev.istiod.xds.core.route.DefaultRoutes;
+import dev.istiod.xds.core.security.InboundMtls;
+import dev.istiod.xds.core.security.IstioMtls;
 import io.envoyproxy.envoy.config.core.v3.Metadata;
 import io.envoyproxy.envoy.config.core.v3.TrafficDirection;
 import io.envoyproxy.envoy.config.listener.v3.Filter;
@@ -40,8 +42,8 @@ import java.util.TreeSet;
  * ports. Sidecar ingress listeners with {@code captureMode: NONE} (or a proxy without capture)
  * become real listeners on {@code bind:port} instead.
  *
- * <p>Chains are plaintext: mTLS (PeerAuthentication, PERMISSIVE by default upstream) arrives with
- * the CA issue, whose certificates the TLS chains need.
+ * <p>Which chains a port gets (mTLS, plaintext, or both) follows the workload's PeerAuthentication
+ * ({@link InboundMtls}); mTLS chains need the TLS inspector, enabled on the ports that have them.
  */
 public final class InboundListeners {
   /**
@@ -66,12 +68,10 @@ public final class InboundListeners {
     }
   }
 
-  /** Filter chain match choices for plaintext traffic of a listener protocol. */
-  private record MatchOption(ListenerProtocol protocol, List<String> applicationProtocols) {}
-
   private final ProxyInputs in;
   private final ListenerConflicts conflicts;
   private final TcpProxies tcpProxies;
+  private final InboundMtls mtls;
 
   public InboundListeners(ProxyInputs in) {
     this(in, new ListenerConflicts());
@@ -81,6 +81,7 @@ public final class InboundListeners {
     this.in = in;
     this.conflicts = conflicts;
     this.tcpProxies = new TcpProxies(in);
+    this.mtls = InboundMtls.of(in);
   }
 
   public List<Listener> build() {
@@ -183,19 +184,30 @@ public final class InboundListeners {
     return md.build();
   }
 
+  /**
+   * The chains of one port, as its PeerAuthentication mode asks ({@link InboundMtls#options}):
+   * ports of unknown protocol get HTTP chains for what the inspectors detect as HTTP and TCP
+   * chains for the rest.
+   */
   private List<FilterChain> chains(ChainConfig cc) {
     List<FilterChain> out = new ArrayList<>();
-    for (MatchOption opt : matchOptions(cc.protocol())) {
+    for (InboundMtls.ChainOption opt : mtls.options(cc.targetPort(), portProtocol(cc.protocol()))) {
       FilterChainMatch.Builder match = FilterChainMatch.newBuilder()
-          .setTransportProtocol(Filters.RAW_BUFFER)
+          .setTransportProtocol(opt.transportProtocol())
           .addAllApplicationProtocols(opt.applicationProtocols());
       if (cc.targetPort() > 0) {
         match.setDestinationPort(UInt32Value.of(cc.targetPort()));
       }
+      boolean http = opt.kind() == InboundMtls.ChainKind.HTTP;
       FilterChain.Builder chain = FilterChain.newBuilder()
-          .setName(cc.name(opt.protocol()))
+          .setName(cc.name(http ? ListenerProtocol.HTTP : ListenerProtocol.TCP))
           .setFilterChainMatch(match)
-          .addAllFilters(opt.protocol() == ListenerProtocol.HTTP ? httpFilters(cc) : tcpFilters(cc));
+          .addAllFilters(switch (opt.kind()) {
+            case HTTP -> httpFilters(cc);
+            case TCP -> tcpFilters(cc);
+            case REFUSE -> List.of(Filters.tcpProxy(EnvoyNames.BLACK_HOLE_CLUSTER, EnvoyNames.BLACK_HOLE_CLUSTER));
+          });
+      opt.tls().ifPresent(tls -> chain.setTransportSocket(IstioMtls.tlsSocket(tls)));
       if (cc.metadata() != null) {
         chain.setMetadata(cc.metadata());
       }
@@ -204,17 +216,25 @@ public final class InboundListeners {
     return out;
   }
 
-  /** Ports of unknown protocol get an HTTP chain for what the inspector detects as HTTP, and TCP for the rest. */
-  private static List<MatchOption> matchOptions(Protocol p) {
-    ListenerProtocol lp = OutboundListeners.listenerProtocol(p);
-    if (lp == ListenerProtocol.HTTP) {
-      return List.of(new MatchOption(ListenerProtocol.HTTP, List.of()));
+  private static InboundMtls.PortProtocol portProtocol(Protocol p) {
+    return switch (OutboundListeners.listenerProtocol(p)) {
+      case HTTP -> InboundMtls.PortProtocol.HTTP;
+      case TCP -> InboundMtls.PortProtocol.TCP;
+      case AUTO -> InboundMtls.PortProtocol.AUTO;
+    };
+  }
+
+  /** The workload ports with chains of their own: the Sidecar's ingress ports, else the service targets' ports. */
+  private java.util.Set<Integer> declaredPorts() {
+    java.util.Set<Integer> out = new TreeSet<>();
+    if (!in.scope().ingressListeners().isEmpty()) {
+      in.scope().ingressListeners().forEach(l -> out.add(l.getPort().getNumber()));
+      return out;
     }
-    if (lp == ListenerProtocol.AUTO) {
-      return List.of(new MatchOption(ListenerProtocol.HTTP, Filters.PLAINTEXT_HTTP_ALPNS),
-          new MatchOption(ListenerProtocol.TCP, List.of()));
+    for (ServiceTarget t : in.serviceTargets()) {
+      out.add(t.targetPort() > 0 ? t.targetPort() : t.port().effectiveTargetPort());
     }
-    return List.of(new MatchOption(ListenerProtocol.TCP, List.of()));
+    return out;
   }
 
   private List<Filter> httpFilters(ChainConfig cc) {
@@ -262,6 +282,11 @@ public final class InboundListeners {
     // Undeclared ports: sniffed as HTTP or TCP, port 0 (so tracing shows ":0/*", as upstream).
     out.addAll(chains(new ChainConfig(Protocol.UNSUPPORTED, 0, 0, EnvoyNames.INBOUND_PASSTHROUGH_CLUSTER, "", false,
         true, "", null)));
+    // Undeclared ports with a port-level PeerAuthentication mode get passthrough chains of their own.
+    for (int port : mtls.extraPassthroughPorts(declaredPorts())) {
+      out.addAll(chains(new ChainConfig(Protocol.UNSUPPORTED, 0, port, EnvoyNames.INBOUND_PASSTHROUGH_CLUSTER, "",
+          false, true, "", null)));
+    }
     return out;
   }
 
@@ -282,8 +307,9 @@ public final class InboundListeners {
   }
 
   /**
-   * Original destination (virtual listeners), then the HTTP inspector, enabled only on the
-   * destination ports whose chains match on detected HTTP, as upstream's
+   * Original destination (virtual listeners), then the TLS inspector on the destination ports
+   * whose chains match on TLS, then the HTTP inspector on those whose chains match on detected
+   * HTTP (after TLS, so it skips connections the TLS inspector claimed), as upstream's
    * {@code populateListenerFilters}.
    */
   private List<ListenerFilter> listenerFilters(List<FilterChain> chains, boolean bindToPort) {
@@ -295,26 +321,59 @@ public final class InboundListeners {
       }
     }
     Map<Integer, Boolean> needsHttp = new TreeMap<>();
+    Map<Integer, Boolean> needsTls = new TreeMap<>();
     for (FilterChain c : chains) {
       int port = c.getFilterChainMatch().hasDestinationPort() ? c.getFilterChainMatch().getDestinationPort().getValue() : 0;
       boolean http = c.getFilterChainMatch().getApplicationProtocolsList().stream()
           .anyMatch(a -> a.equals("http/1.1") || a.equals("h2c"));
       needsHttp.merge(port, http, Boolean::logicalOr);
+      needsTls.merge(port, Filters.TLS.equals(c.getFilterChainMatch().getTransportProtocol()), Boolean::logicalOr);
+    }
+    if (needsTls.containsValue(true)) {
+      out.add(tlsInspector(needsTls));
     }
     if (!needsHttp.containsValue(true)) {
       return out;
     }
-    TreeSet<Integer> disabled = new TreeSet<>();
-    needsHttp.forEach((port, http) -> {
-      if (!http) {
-        disabled.add(port);
-      }
-    });
+    TreeSet<Integer> disabled = portsWhere(needsHttp, false);
     ListenerFilter.Builder inspector = Filters.httpInspector().toBuilder();
     if (!disabled.isEmpty()) {
       inspector.setFilterDisabled(excludePorts(List.copyOf(disabled)));
     }
     out.add(inspector.build());
+    return out;
+  }
+
+  /**
+   * The TLS inspector, off where no chain needs it: when the port-less chains need it, it is on
+   * except on the listed ports that do not; otherwise it is on only on the ports that do.
+   */
+  private static ListenerFilter tlsInspector(Map<Integer, Boolean> needsTls) {
+    ListenerFilter.Builder inspector = Filters.tlsInspector().toBuilder();
+    if (needsTls.getOrDefault(0, false)) {
+      TreeSet<Integer> off = portsWhere(needsTls, false);
+      off.remove(0);
+      if (!off.isEmpty()) {
+        inspector.setFilterDisabled(excludePorts(List.copyOf(off)));
+      }
+    } else {
+      TreeSet<Integer> on = portsWhere(needsTls, true);
+      on.remove(0);
+      if (!on.isEmpty()) {
+        inspector.setFilterDisabled(ListenerFilterChainMatchPredicate.newBuilder()
+            .setNotMatch(excludePorts(List.copyOf(on))));
+      }
+    }
+    return inspector.build();
+  }
+
+  private static TreeSet<Integer> portsWhere(Map<Integer, Boolean> needs, boolean value) {
+    TreeSet<Integer> out = new TreeSet<>();
+    needs.forEach((port, need) -> {
+      if (need == value) {
+        out.add(port);
+      }
+    });
     return out;
   }
 

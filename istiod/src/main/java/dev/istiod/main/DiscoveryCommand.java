@@ -104,6 +104,7 @@ final class DiscoveryCommand implements Callable<Integer> {
         tlsMinVersion,
         tlsCipherSuites.stream().filter(c -> !c.isBlank()).toList(),
         Addresses.parse("--httpAddr", httpAddr),
+        Addresses.parse("--httpsAddr", httpsAddr),
         Addresses.parse("--monitoringAddr", monitoringAddr),
         configDir.isBlank() ? null : java.nio.file.Path.of(configDir),
         java.nio.file.Path.of(meshConfig),

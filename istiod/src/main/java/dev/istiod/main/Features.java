@@ -24,7 +24,9 @@ import java.util.Map;
  * @param enableCaServer ENABLE_CA_SERVER: serve IstioCertificateService on 15012 (true)
  * @param ca the CA's knobs (CITADEL_*, *_WORKLOAD_CERT_TTL, TOKEN_AUDIENCES, ROOT_CA_DIR, ...)
  * @param istiodCustomHost ISTIOD_CUSTOM_HOST: extra DNS names for istiod's serving certificate
- * @param clusterId CLUSTER_ID (Kubernetes)
+ * @param injectEnabled INJECT_ENABLED: serve the sidecar injector on the webhook port (true)
+ * @param enableNativeSidecars ENABLE_NATIVE_SIDECARS: true, false or auto (auto)
+ * @param compliancePolicy COMPLIANCE_POLICY ("" for none)
  */
 record Features(
     Duration debounceAfter,
@@ -42,7 +44,10 @@ record Features(
     String pilotCertProvider,
     boolean enableCaServer,
     CaKnobs ca,
-    String istiodCustomHost) {
+    String istiodCustomHost,
+    boolean injectEnabled,
+    String enableNativeSidecars,
+    String compliancePolicy) {
 
   /** The CA's environment knobs, with upstream's names and defaults. */
   record CaKnobs(
@@ -96,7 +101,10 @@ record Features(
             // Not upstream's: without a cluster there is no Secret to keep the self-signed root
             // in, so it is kept in this directory (upstream keeps it in memory only).
             r.string("ISTIOD_LOCAL_CA_DIR", System.getProperty("user.home") + "/.cache/istiod-java/ca")),
-        r.string("ISTIOD_CUSTOM_HOST", ""));
+        r.string("ISTIOD_CUSTOM_HOST", ""),
+        r.bool("INJECT_ENABLED", true),
+        r.string("ENABLE_NATIVE_SIDECARS", "auto"),
+        r.string("COMPLIANCE_POLICY", ""));
   }
 
   /** Reads typed values, failing with the variable's name on bad input. */

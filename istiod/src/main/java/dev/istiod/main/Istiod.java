@@ -38,6 +38,18 @@ import dev.istiod.ca.auth.NodeAuthorizer;
 import dev.istiod.ca.tls.IstiodDnsNames;
 import dev.istiod.ca.tls.SecureGrpcServer;
 import dev.istiod.ca.tls.ServingCertificate;
+import dev.istiod.ca.tls.ReloadingKeyManager;
+import dev.istiod.webhook.AdmissionHandler;
+import dev.istiod.webhook.AdmissionServer;
+import dev.istiod.webhook.controller.ValidationWebhookController;
+import dev.istiod.webhook.controller.WebhookCertPatcher;
+import dev.istiod.webhook.controller.WebhookControllers;
+import dev.istiod.webhook.inject.InjectionSettings;
+import dev.istiod.webhook.inject.InjectionWebhook;
+import dev.istiod.webhook.inject.InjectorConfigMapWatcher;
+import dev.istiod.webhook.inject.KubeNodeVersions;
+import dev.istiod.webhook.inject.NativeSidecars;
+import dev.istiod.webhook.validation.ValidationWebhook;
 import io.grpc.Server;
 import io.grpc.netty.NettyServerBuilder;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
@@ -50,6 +62,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -99,6 +112,7 @@ final class Istiod implements AutoCloseable {
   private Server secureGrpcServer;
   private Citadel citadel;
   private ServingCertificate servingCert;
+  private AdmissionServer admissionServer;
   private HttpEndpoints httpServer;
   private HttpEndpoints monitoringServer;
 
@@ -186,6 +200,7 @@ final class Istiod implements AutoCloseable {
 
     startGrpc();
     startSecureGrpc();
+    startWebhooks();
     startHttp();
 
     // Proxies are let in only once every cache has synced; until then /ready answers 503 and
@@ -417,6 +432,72 @@ final class Istiod implements AutoCloseable {
         secureGrpcServer.shutdownNow();
       }
     });
+  }
+
+  /**
+   * 15017: the validating and injecting admission webhooks (Galley and the injector), with
+   * istiod's serving certificate; in a cluster, the controllers that keep the webhook
+   * configurations' caBundle current and flip validation to failurePolicy Fail once it works.
+   */
+  private void startWebhooks() throws IOException {
+    Features f = options.features();
+    if (options.httpsAddr() == null || servingCert == null) {
+      return;
+    }
+    Optional<AdmissionHandler> validation = Optional.of(new ValidationWebhook(KindRegistry.istio(), metrics));
+    Optional<AdmissionHandler> injection = Optional.empty();
+    if (f.injectEnabled()) {
+      java.util.function.Supplier<InjectionSettings> settings;
+      if (kube != null) {
+        InjectorConfigMapWatcher watcher = InjectorConfigMapWatcher.start(kube, f.podNamespace(),
+            InjectorConfigMapWatcher.configMapName(f.revision()));
+        closeables.add(watcher);
+        settings = watcher;
+      } else {
+        InjectionSettings fixed = loadInjectionSettings();
+        settings = () -> fixed;
+      }
+      injection = Optional.of(new InjectionWebhook(settings, () -> mesh,
+          NativeSidecars.forMode(f.enableNativeSidecars(),
+              kube == null ? Optional.<NativeSidecars.NodeVersions>empty() : Optional.of(nodeVersions())),
+          f.revision(), f.compliancePolicy(), metrics));
+    }
+    admissionServer = AdmissionServer.start(new AdmissionServer.Options(options.httpsAddr(),
+        new ReloadingKeyManager(servingCert), validation, injection, () -> discovery.isReady()));
+    closeables.add(admissionServer);
+    if (kube != null) {
+      java.util.function.Supplier<byte[]> caBundle =
+          () -> citadel.ca().bundle().rootsPem().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      WebhookControllers.Options webhookOptions = WebhookControllers.Options.of(f.revision());
+      WebhookCertPatcher patcher = new WebhookCertPatcher(kube, webhookOptions, caBundle);
+      ValidationWebhookController validationController =
+          new ValidationWebhookController(kube, webhookOptions, f.podNamespace(), caBundle);
+      closeables.add(patcher);
+      closeables.add(validationController);
+      patcher.start();
+      validationController.start();
+      citadel.ca().onBundleChange(b -> {
+        patcher.caBundleChanged();
+        validationController.caBundleChanged();
+      });
+    }
+  }
+
+  private NativeSidecars.NodeVersions nodeVersions() {
+    KubeNodeVersions nodes = KubeNodeVersions.start(kube);
+    closeables.add(nodes);
+    return nodes;
+  }
+
+  /** Without a cluster, the injector reads upstream's files if present, else built-in defaults. */
+  private static InjectionSettings loadInjectionSettings() throws IOException {
+    Path dir = InjectionSettings.DEFAULT_DIRECTORY;
+    return Files.isDirectory(dir) ? InjectionSettings.fromDirectory(dir) : InjectionSettings.defaults();
+  }
+
+  /** The bound webhook port; -1 when disabled. */
+  int httpsPort() {
+    return admissionServer == null ? -1 : admissionServer.port();
   }
 
   /** The bound secure xDS/CA port; -1 when disabled. */

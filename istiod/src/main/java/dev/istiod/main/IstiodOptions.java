@@ -21,6 +21,7 @@ record IstiodOptions(
     String tlsMinVersion,
     java.util.List<String> tlsCipherSuites,
     InetSocketAddress httpAddr,
+    InetSocketAddress httpsAddr,
     InetSocketAddress monitoringAddr,
     Path configDir,
     Path meshConfigFile,

@@ -41,7 +41,7 @@ class IstiodTest {
     InetSocketAddress any = new InetSocketAddress("127.0.0.1", 0);
     Features features = Features.fromEnvironment(Map.of("PILOT_DEBOUNCE_AFTER", "10ms",
         "ISTIOD_LOCAL_CA_DIR", dir.resolve("ca").toString()));
-    istiod = Istiod.start(new IstiodOptions(any, any, "1.2", List.of(), any, any, dir.resolve("config"), dir.resolve("no-mesh-file"), "cluster.local",
+    istiod = Istiod.start(new IstiodOptions(any, any, "1.2", List.of(), any, any, any, dir.resolve("config"), dir.resolve("no-mesh-file"), "cluster.local",
         null, "Kubernetes", null, false, features));
     assertThat(istiod.awaitReady(Duration.ofSeconds(30))).isTrue();
     client = AdsTestClient.connect("127.0.0.1", istiod.grpcPort());
@@ -127,6 +127,45 @@ class IstiodTest {
     } finally {
       channel.shutdownNow();
     }
+  }
+
+  @Test
+  void validationWebhook_onHttpsPort_deniesAnInvalidVirtualService() throws Exception {
+    javax.net.ssl.SSLContext trustAll = javax.net.ssl.SSLContext.getInstance("TLS");
+    trustAll.init(null, new javax.net.ssl.TrustManager[] {new javax.net.ssl.X509TrustManager() {
+      @Override
+      public void checkClientTrusted(java.security.cert.X509Certificate[] c, String a) {}
+
+      @Override
+      public void checkServerTrusted(java.security.cert.X509Certificate[] c, String a) {}
+
+      @Override
+      public java.security.cert.X509Certificate[] getAcceptedIssuers() {
+        return new java.security.cert.X509Certificate[0];
+      }
+    }}, null);
+    String review = """
+        {"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"u1",
+         "kind":{"group":"networking.istio.io","version":"v1","kind":"VirtualService"},
+         "resource":{"group":"networking.istio.io","version":"v1","resource":"virtualservices"},
+         "namespace":"default","operation":"CREATE",
+         "object":{"apiVersion":"networking.istio.io/v1","kind":"VirtualService",
+           "metadata":{"name":"bad","namespace":"default"},
+           "spec":{"hosts":["reviews"],"http":[{"match":[{"uri":{"regex":"a(b"}}],
+             "route":[{"destination":{"host":"reviews"}}]}]}}}}
+        """;
+    // The serving certificate names istiod's Service DNS names, not 127.0.0.1 (as upstream's).
+    var connection = (javax.net.ssl.HttpsURLConnection)
+        URI.create("https://127.0.0.1:" + istiod.httpsPort() + "/validate").toURL().openConnection();
+    connection.setSSLSocketFactory(trustAll.getSocketFactory());
+    connection.setHostnameVerifier((host, session) -> true);
+    connection.setRequestMethod("POST");
+    connection.setRequestProperty("Content-Type", "application/json");
+    connection.setDoOutput(true);
+    connection.getOutputStream().write(review.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    assertThat(connection.getResponseCode()).isEqualTo(200);
+    String body = new String(connection.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(body.replace(" ", "")).contains("\"allowed\":false").contains("configurationisinvalid");
   }
 
   private HttpResponse<String> get(InetSocketAddress address, String path) throws Exception {

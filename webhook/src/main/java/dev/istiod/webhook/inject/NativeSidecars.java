@@ -21,7 +21,7 @@ public interface NativeSidecars {
   boolean enabledFor(String nodeName);
 
   /** The kubelet versions of the cluster's nodes, e.g. {@code v1.33.1}. */
-  interface NodeVersions {
+  public interface NodeVersions {
     Optional<String> kubeletVersion(String nodeName);
 
     List<String> allKubeletVersions();
@@ -35,7 +35,7 @@ public interface NativeSidecars {
    * @param mode the {@code ENABLE_NATIVE_SIDECARS} value; unknown values mean off, as upstream
    * @param nodes the cluster's nodes; empty when istiod has no cluster (then {@code auto} is off)
    */
-  static NativeSidecars forMode(String mode, Optional<NodeVersions> nodes) {
+  public static NativeSidecars forMode(String mode, Optional<NodeVersions> nodes) {
     return switch (mode.toLowerCase(Locale.ROOT)) {
       case "true" -> fixed(true);
       case "auto" -> nodes.<NativeSidecars>map(Auto::new).orElseGet(() -> {

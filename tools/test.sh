@@ -20,6 +20,20 @@ export ENVOY_BIN
 echo "== Envoy: $ENVOY_BIN"
 "$ENVOY_BIN" --version
 
+# The real peers of the Kubernetes-mode, CA and chart e2e tests, built once from the Go module proxy and cached
+# under ~/.cache/istiod-java: kube-apiserver/kube-controller-manager/etcd (+ the machine's kubectl), Istio's
+# pilot-agent, and helm.
+KUBE_BIN="$("$root/tools/kube/install.sh")"
+export KUBE_BIN
+echo "== Kubernetes test cluster binaries: $KUBE_BIN"
+"$KUBE_BIN/kube-apiserver" --version
+ISTIO_BIN="$("$root/tools/istio/install.sh")"
+export ISTIO_BIN
+echo "== pilot-agent: $ISTIO_BIN ($("$ISTIO_BIN/pilot-agent" version --short 2>/dev/null || true))"
+HELM_BIN="$("$root/tools/helm/install.sh")"
+export HELM_BIN
+echo "== Helm: $HELM_BIN ($("$HELM_BIN" version --short))"
+
 mvn_args=(-B -Dmaven.compiler.release="$JAVA_RELEASE" "$@")
 
 echo "== Unit, golden and in-process tests (whole reactor)"
@@ -27,6 +41,6 @@ mvn "${mvn_args[@]}" install
 unit_done=$SECONDS
 
 echo "== End-to-end tests (real Envoy, istiod/target/istiod.jar)"
-mvn "${mvn_args[@]}" -Pe2e -pl e2e verify -Denvoy.bin="$ENVOY_BIN"
+mvn "${mvn_args[@]}" -Pe2e -pl deploy-tests,e2e verify -Denvoy.bin="$ENVOY_BIN" -Distio.bin="$ISTIO_BIN"
 echo "== Done: unit $((unit_done - started))s, e2e $((SECONDS - unit_done))s, total $((SECONDS - started))s"
 echo "   (e2e logs: $root/e2e/target/e2e/)"

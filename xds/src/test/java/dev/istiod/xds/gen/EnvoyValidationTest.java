@@ -100,6 +100,11 @@ class EnvoyValidationTest {
         .setTransportApiVersion(ApiVersion.V3)
         .addGrpcServices(GrpcService.newBuilder().setEnvoyGrpc(GrpcService.EnvoyGrpc.newBuilder().setClusterName(XDS_CLUSTER)));
     b.getStaticResourcesBuilder().addClusters(xdsCluster()).addAllClusters(clusters).addAllListeners(listeners);
+    if (dev.istiod.xds.core.security.AgentSds.available(s.proxy)) {
+      // As pilot-agent's bootstrap. (validate mode does not check SDS clusters exist; at run time a
+      // missing one leaves the resource warming forever, which MtlsGatingTest guards against.)
+      b.getStaticResourcesBuilder().addClusters(sdsCluster());
+    }
     Files.writeString(file, JsonFormat.printer().usingTypeRegistry(ResourceYaml.TYPES).print(b));
     Process p = new ProcessBuilder(envoy, "--mode", "validate", "-c", file.toString(), "-l", "error")
         .redirectErrorStream(true).start();
@@ -117,6 +122,24 @@ class EnvoyValidationTest {
             io.envoyproxy.envoy.config.core.v3.Http2ProtocolOptions.getDefaultInstance())).build();
     return Cluster.newBuilder().setName(XDS_CLUSTER).setType(Cluster.DiscoveryType.STATIC)
         .setLoadAssignment(ClusterLoadAssignment.newBuilder().setClusterName(XDS_CLUSTER)
+            .addEndpoints(io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints.newBuilder().addLbEndpoints(ep)))
+        .putTypedExtensionProtocolOptions(Filters.HTTP_PROTOCOL_OPTIONS, Any.pack(h2))
+        .build();
+  }
+
+  /**
+   * pilot-agent's SDS cluster (its bootstrap always has it, on a Unix socket), which the SDS
+   * references of mTLS scenarios name.
+   */
+  private static Cluster sdsCluster() {
+    LbEndpoint.Builder ep = LbEndpoint.newBuilder();
+    ep.getEndpointBuilder().getAddressBuilder().getPipeBuilder().setPath("./var/run/secrets/workload-spiffe-uds/socket");
+    HttpProtocolOptions h2 = HttpProtocolOptions.newBuilder().setExplicitHttpConfig(
+        HttpProtocolOptions.ExplicitHttpConfig.newBuilder().setHttp2ProtocolOptions(
+            io.envoyproxy.envoy.config.core.v3.Http2ProtocolOptions.getDefaultInstance())).build();
+    return Cluster.newBuilder().setName(dev.istiod.xds.core.EnvoyNames.SDS_AGENT_CLUSTER)
+        .setType(Cluster.DiscoveryType.STATIC)
+        .setLoadAssignment(ClusterLoadAssignment.newBuilder().setClusterName(dev.istiod.xds.core.EnvoyNames.SDS_AGENT_CLUSTER)
             .addEndpoints(io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints.newBuilder().addLbEndpoints(ep)))
         .putTypedExtensionProtocolOptions(Filters.HTTP_PROTOCOL_OPTIONS, Any.pack(h2))
         .build();

@@ -87,6 +87,29 @@ class MtlsGatingTest {
   }
 
   @Test
+  void agentEnvoy_withoutCapture_boundIngressListenersTerminateMtlsUnderStrict() throws IOException {
+    // pilot-agent outside Kubernetes (INTERCEPTION_MODE NONE): Sidecar ingress ports are real listeners.
+    String yaml = read("sidecar-ingress").replace("  INTERCEPTION_MODE: NONE\n",
+        "  INTERCEPTION_MODE: NONE\n  PROXY_CONFIG: {}\n") + """
+        ---
+        apiVersion: security.istio.io/v1
+        kind: PeerAuthentication
+        metadata: {name: default, namespace: default}
+        spec:
+          mtls: {mode: STRICT}
+        """;
+
+    List<Listener> listeners = new InboundListeners(inputs(yaml)).build();
+
+    assertThat(listeners).extracting(Listener::getName).containsExactlyInAnyOrder("10.0.0.30_8080", "0.0.0.0_7070");
+    for (Listener l : listeners) {
+      assertThat(l.getFilterChainsList()).as(l.getName()).isNotEmpty()
+          .allMatch(c -> c.hasTransportSocket() && c.getFilterChainMatch().getTransportProtocol().equals(Filters.TLS));
+      assertThat(l.getListenerFiltersList()).as(l.getName()).extracting(f -> f.getName()).contains(Filters.TLS_INSPECTOR);
+    }
+  }
+
+  @Test
   void endpointMarking_doesNotDependOnTheAgent() throws IOException {
     // The tlsMode metadata is inert without transport_socket_matches; it stays as upstream sends it.
     String cluster = "outbound|9080||reviews.default.svc.cluster.local";

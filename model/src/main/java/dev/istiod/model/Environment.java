@@ -10,13 +10,16 @@ import java.util.function.Supplier;
  * own from in-memory stores.
  *
  * @param domainSuffix the cluster's DNS domain, {@code cluster.local} by default
+ * @param credentials the {@code credentialName} secrets SDS serves (a live view, like the endpoint
+ *     index); {@link CredentialsController#NONE} without a cluster
  */
 public record Environment(
     ConfigStore configStore,
     ServiceDiscovery serviceDiscovery,
     EndpointIndex endpointIndex,
     Supplier<MeshConfig> mesh,
-    String domainSuffix) {
+    String domainSuffix,
+    CredentialsController credentials) {
 
   public Environment {
     Objects.requireNonNull(configStore, "configStore");
@@ -24,5 +27,17 @@ public record Environment(
     Objects.requireNonNull(endpointIndex, "endpointIndex");
     Objects.requireNonNull(mesh, "mesh");
     domainSuffix = domainSuffix == null || domainSuffix.isEmpty() ? "cluster.local" : domainSuffix;
+    credentials = credentials == null ? CredentialsController.NONE : credentials;
+  }
+
+  /** An environment without a credentials source. */
+  public Environment(ConfigStore configStore, ServiceDiscovery serviceDiscovery, EndpointIndex endpointIndex,
+      Supplier<MeshConfig> mesh, String domainSuffix) {
+    this(configStore, serviceDiscovery, endpointIndex, mesh, domainSuffix, CredentialsController.NONE);
+  }
+
+  /** True when a credentials source is wired, so {@code credentialName} can be served over SDS. */
+  public boolean hasCredentials() {
+    return credentials != CredentialsController.NONE;
   }
 }

@@ -29,7 +29,12 @@ public enum Kind {
   /** Only the endpoints of a service changed; the key's name is the hostname. */
   ENDPOINTS("", "Endpoints", "endpoints"),
   /** The mesh config changed. */
-  MESH_CONFIG("", "MeshConfig", "meshconfigs");
+  MESH_CONFIG("", "MeshConfig", "meshconfigs"),
+  /**
+   * A Kubernetes Secret that may hold a {@code credentialName} certificate changed (upstream's
+   * {@code kind.Secret}); the key names its namespace and name. Only SDS reacts to it.
+   */
+  SECRET("", "Secret", "secrets");
 
   private final String group;
   private final String kindName;

@@ -18,6 +18,8 @@ import java.util.stream.Collectors;
  * @param envoyExtensions the extension names Envoy says it has compiled in ({@code Node.extensions});
  *     generators emit an extension only if it is here, so upstream Envoy never gets istio-proxy-only
  *     filters
+ * @param verifiedIdentity who the stream's caller proved to be, when it authenticated (15012);
+ *     null for an anonymous stream (plaintext 15010, tests), which SDS serves no secrets
  */
 public record Proxy(
     NodeType type,
@@ -30,7 +32,8 @@ public record Proxy(
     Map<String, String> labels,
     IstioVersion istioVersion,
     Locality locality,
-    Set<String> envoyExtensions) {
+    Set<String> envoyExtensions,
+    VerifiedIdentity verifiedIdentity) {
 
   public Proxy {
     Objects.requireNonNull(type, "type");
@@ -44,6 +47,14 @@ public record Proxy(
     istioVersion = istioVersion == null ? IstioVersion.MAX : istioVersion;
     locality = locality == null ? Locality.NONE : locality;
     envoyExtensions = envoyExtensions == null ? Set.of() : Set.copyOf(envoyExtensions);
+  }
+
+  /** A proxy of an anonymous stream. */
+  public Proxy(NodeType type, String id, String nodeId, List<String> ipAddresses, String dnsDomain,
+      String configNamespace, NodeMetadata metadata, Map<String, String> labels, IstioVersion istioVersion,
+      Locality locality, Set<String> envoyExtensions) {
+    this(type, id, nodeId, ipAddresses, dnsDomain, configNamespace, metadata, labels, istioVersion, locality,
+        envoyExtensions, null);
   }
 
   /**
@@ -107,6 +118,12 @@ public record Proxy(
 
   public Proxy withLabels(Map<String, String> newLabels) {
     return new Proxy(type, id, nodeId, ipAddresses, dnsDomain, configNamespace, metadata, newLabels,
-        istioVersion, locality, envoyExtensions);
+        istioVersion, locality, envoyExtensions, verifiedIdentity);
+  }
+
+  /** This proxy as connected by a caller that proved {@code identity} (null: anonymous). */
+  public Proxy withVerifiedIdentity(VerifiedIdentity identity) {
+    return new Proxy(type, id, nodeId, ipAddresses, dnsDomain, configNamespace, metadata, labels,
+        istioVersion, locality, envoyExtensions, identity);
   }
 }

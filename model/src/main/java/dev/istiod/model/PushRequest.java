@@ -10,8 +10,8 @@ import java.util.TreeSet;
  * queue. Requests merge (union of keys and reasons), so a burst of events becomes one push.
  *
  * @param full true when the PushContext must be rebuilt and every type regenerated as needed;
- *     false for the endpoint-only fast path (incremental EDS of the services named in
- *     {@code configsUpdated} with kind {@link Kind#ENDPOINTS})
+ *     false for the incremental fast path: EDS of the services named in {@code configsUpdated}
+ *     with kind {@link Kind#ENDPOINTS}, SDS of the secrets named with kind {@link Kind#SECRET}
  * @param forced regenerate everything regardless of what {@code configsUpdated} names
  *     (mesh config changes, debug pushes, new connections)
  * @param start when the earliest merged event happened (for convergence metrics)
@@ -40,6 +40,21 @@ public record PushRequest(
     Set<ConfigKey> keys = new TreeSet<>();
     services.forEach(s -> keys.add(new ConfigKey(Kind.ENDPOINTS, s.namespace(), s.hostname())));
     return new PushRequest(keys, Set.of(TriggerReason.ENDPOINT), false, false, Instant.now());
+  }
+
+  /**
+   * These Secrets changed: an incremental push (no PushContext rebuild) that only SDS acts on,
+   * regenerating the secrets the proxies watch under these names (upstream's SecretTrigger).
+   *
+   * @param secrets {@code namespace/name} keys of kind {@link Kind#SECRET}
+   */
+  public static PushRequest secrets(Set<ConfigKey> secrets) {
+    for (ConfigKey k : secrets) {
+      if (k.kind() != Kind.SECRET) {
+        throw new IllegalArgumentException("not a secret: " + k);
+      }
+    }
+    return new PushRequest(secrets, Set.of(TriggerReason.SECRET), false, false, Instant.now());
   }
 
   /** Union of two requests; the result is full if either is, and starts at the earlier start. */

@@ -41,7 +41,7 @@ public final class Validators {
       case REQUEST_AUTHENTICATION ->
           guarded(kind, RequestAuthentication.class, new RequestAuthenticationValidator());
       case AUTHORIZATION_POLICY -> guarded(kind, AuthorizationPolicy.class, new AuthorizationPolicyValidator());
-      case SERVICE, ENDPOINTS, MESH_CONFIG ->
+      case SERVICE, ENDPOINTS, MESH_CONFIG, SECRET ->
           throw new IllegalArgumentException(kind + " is not an Istio config kind");
     };
   }

@@ -12,12 +12,16 @@ import java.util.Map;
 public final class Generators {
   private Generators() {}
 
-  /** CDS, EDS, LDS and RDS for sidecars (and the gateway seam of issue 3). */
+  /**
+   * CDS, EDS, LDS and RDS for sidecars and gateways, and SDS for the {@code credentialName}
+   * secrets they reference (served only when the environment has a credentials source).
+   */
   public static Map<String, XdsGenerator> envoy() {
     return Map.of(
         TypeUrls.CLUSTER, new CdsGenerator(),
         TypeUrls.ENDPOINT, new EdsGenerator(),
         TypeUrls.LISTENER, new LdsGenerator(),
-        TypeUrls.ROUTE, new RdsGenerator());
+        TypeUrls.ROUTE, new RdsGenerator(),
+        TypeUrls.SECRET, new SdsGenerator());
   }
 }

@@ -10,19 +10,20 @@ import java.util.Set;
 /**
  * Which config changes can affect which xDS type, as upstream's {@code *NeedsPush} functions
  * ({@code pilot/pkg/xds/{cds,eds,lds,rds}.go}): a forced push affects everything; an
- * endpoint-only push affects only EDS; a full push affects a type unless every changed config is
- * of a kind that type ignores.
+ * incremental push affects only EDS (endpoints) or SDS (secrets, see {@code SdsGenerator}); a
+ * full push affects a type unless every changed config is of a kind that type ignores.
  */
 final class PushFilters {
   static final Set<Kind> CDS_IGNORED = EnumSet.of(Kind.GATEWAY, Kind.WORKLOAD_ENTRY, Kind.WORKLOAD_GROUP,
-      Kind.AUTHORIZATION_POLICY, Kind.REQUEST_AUTHENTICATION, Kind.ENDPOINTS);
+      Kind.AUTHORIZATION_POLICY, Kind.REQUEST_AUTHENTICATION, Kind.ENDPOINTS, Kind.SECRET);
   static final Set<Kind> EDS_IGNORED = EnumSet.of(Kind.GATEWAY, Kind.VIRTUAL_SERVICE, Kind.WORKLOAD_GROUP,
-      Kind.AUTHORIZATION_POLICY, Kind.REQUEST_AUTHENTICATION, Kind.SIDECAR);
+      Kind.AUTHORIZATION_POLICY, Kind.REQUEST_AUTHENTICATION, Kind.SIDECAR, Kind.SECRET);
   static final Set<Kind> LDS_IGNORED_SIDECAR = EnumSet.of(Kind.GATEWAY, Kind.WORKLOAD_GROUP, Kind.WORKLOAD_ENTRY,
-      Kind.ENDPOINTS);
-  static final Set<Kind> LDS_IGNORED_ROUTER = EnumSet.of(Kind.WORKLOAD_GROUP, Kind.WORKLOAD_ENTRY, Kind.ENDPOINTS);
+      Kind.ENDPOINTS, Kind.SECRET);
+  static final Set<Kind> LDS_IGNORED_ROUTER = EnumSet.of(Kind.WORKLOAD_GROUP, Kind.WORKLOAD_ENTRY, Kind.ENDPOINTS,
+      Kind.SECRET);
   static final Set<Kind> RDS_IGNORED = EnumSet.of(Kind.WORKLOAD_ENTRY, Kind.WORKLOAD_GROUP, Kind.AUTHORIZATION_POLICY,
-      Kind.REQUEST_AUTHENTICATION, Kind.PEER_AUTHENTICATION, Kind.ENDPOINTS);
+      Kind.REQUEST_AUTHENTICATION, Kind.PEER_AUTHENTICATION, Kind.ENDPOINTS, Kind.SECRET);
 
   private PushFilters() {}
 

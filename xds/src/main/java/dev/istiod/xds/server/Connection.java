@@ -174,7 +174,7 @@ abstract sealed class Connection<ReqT, RespT> permits SotwConnection, DeltaConne
       String why = e.getMessage() != null ? e.getMessage() : e.toString();
       throw Status.INVALID_ARGUMENT.withDescription(why).asException();
     }
-    XdsAuthorization.check(parsed, callerIdentities);
+    parsed = parsed.withVerifiedIdentity(XdsAuthorization.check(parsed, callerIdentities));
     nodeProxy = parsed;
     proxy = server.initializeProxy(parsed);
     id = server.nextConnectionId(parsed);
@@ -220,8 +220,9 @@ abstract sealed class Connection<ReqT, RespT> permits SotwConnection, DeltaConne
   private List<CompletableFuture<Void>> pushTypes(PushRequest request, PushContext context) {
     List<CompletableFuture<Void>> sends = new ArrayList<>();
     for (String typeUrl : PushOrder.sort(watched.keySet())) {
-      // Endpoint-only pushes reuse the push context, so nothing but EDS can have changed.
-      if (!request.full() && !TypeUrls.ENDPOINT.equals(typeUrl)) {
+      // Incremental pushes reuse the push context, so nothing but endpoints (EDS) or secrets (SDS)
+      // can have changed.
+      if (!request.full() && !TypeUrls.ENDPOINT.equals(typeUrl) && !TypeUrls.SECRET.equals(typeUrl)) {
         continue;
       }
       XdsGenerator generator = server.generator(typeUrl);

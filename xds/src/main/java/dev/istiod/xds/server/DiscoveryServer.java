@@ -372,13 +372,33 @@ public final class DiscoveryServer
       try {
         GenerationResult r = generators.get(typeUrl).generate(s.proxy(), context, watched, request);
         if (r != null) {
-          types.add(new ConfigDump.TypedResources(typeUrl, r.resources()));
+          types.add(new ConfigDump.TypedResources(typeUrl,
+              TypeUrls.SECRET.equals(typeUrl) ? redactKeys(r.resources()) : r.resources()));
         }
       } catch (RuntimeException e) {
         log.warn("config_dump: generating {} for {} failed", TypeUrls.shortName(typeUrl), proxyId, e);
       }
     }
     return Optional.of(new ConfigDump(s.connectionId(), s.proxy(), context.version(), types));
+  }
+
+  /** Private keys never leave istiod except to the proxy itself: debug views see "[redacted]", as upstream. */
+  private static List<dev.istiod.xds.XdsResource> redactKeys(List<dev.istiod.xds.XdsResource> secrets) {
+    List<dev.istiod.xds.XdsResource> out = new ArrayList<>();
+    for (dev.istiod.xds.XdsResource x : secrets) {
+      try {
+        var secret = x.resource().unpack(io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret.class);
+        if (secret.hasTlsCertificate()) {
+          secret = secret.toBuilder().setTlsCertificate(secret.getTlsCertificate().toBuilder()
+              .setPrivateKey(io.envoyproxy.envoy.config.core.v3.DataSource.newBuilder()
+                  .setInlineBytes(com.google.protobuf.ByteString.copyFromUtf8("[redacted]")))).build();
+        }
+        out.add(dev.istiod.xds.XdsResource.of(x.name(), secret));
+      } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+        log.warn("config_dump: secret {} is not a Secret; left out", x.name());
+      }
+    }
+    return out;
   }
 
   private Optional<XdsConnectionSnapshot> findConnection(String proxyId) {

@@ -25,6 +25,11 @@ import io.envoyproxy.envoy.config.listener.v3.FilterChain;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import io.envoyproxy.envoy.config.core.v3.TransportSocket;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SdsSecretConfig;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
 import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -44,7 +49,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Every golden scenario's generated resources, loaded by a real upstream Envoy
  * ({@code envoy --mode validate}): once as sent (listeners using RDS and clusters using EDS over
  * ADS), once with each route configuration inlined into its connection manager and each load
- * assignment inlined into a static cluster, so Envoy checks those resources too. Runs when
+ * assignment inlined into a static cluster, so Envoy checks those resources too; and the SDS
+ * answers as static secrets that clusters use, so Envoy loads the certificates and keys. Runs when
  * {@code ENVOY_BIN} (or {@code -Denvoy.bin}) names an Envoy binary, as {@code tools/test.sh} sets
  * it; skipped otherwise.
  */
@@ -89,6 +95,44 @@ class EnvoyValidationTest {
     validate(envoy, tmp.resolve("inlined.json"), s,
         clusters.stream().map(c -> inlineEndpoints(c, assignments)).toList(),
         listeners.stream().map(l -> inlineRoutes(l, routes)).toList());
+    Set<String> sdsNames = GoldenTest.adsSecretNames(clusters, listeners);
+    if (!sdsNames.isEmpty()) {
+      var r = GoldenTest.generate(gens, TypeUrls.SECRET, s, push, req, false, sdsNames);
+      if (r != null) {
+        validateSecrets(envoy, tmp.resolve("secrets.json"), s, GoldenTest.unpack(r, Secret.class));
+      }
+    }
+  }
+
+  /**
+   * The SDS answers as static secrets, each used by a cluster's TLS context, so Envoy loads them
+   * (certificate chains, keys that match them, CA bundles) as it would on receiving them.
+   */
+  private static void validateSecrets(String envoy, Path file, Scenario s, List<Secret> secrets)
+      throws IOException, InterruptedException {
+    Bootstrap.Builder b = Bootstrap.newBuilder();
+    b.getNodeBuilder().setId(s.proxy.nodeId()).setCluster("golden");
+    b.getStaticResourcesBuilder().addAllSecrets(secrets);
+    for (Secret secret : secrets) {
+      CommonTlsContext.Builder common = CommonTlsContext.newBuilder();
+      SdsSecretConfig ref = SdsSecretConfig.newBuilder().setName(secret.getName()).build();
+      if (secret.hasTlsCertificate()) {
+        common.addTlsCertificateSdsSecretConfigs(ref);
+      } else {
+        common.setValidationContextSdsSecretConfig(ref);
+      }
+      b.getStaticResourcesBuilder().addClusters(Cluster.newBuilder().setName("check " + secret.getName())
+          .setType(Cluster.DiscoveryType.STATIC)
+          .setTransportSocket(TransportSocket.newBuilder().setName("envoy.transport_sockets.tls")
+              .setTypedConfig(Any.pack(UpstreamTlsContext.newBuilder().setCommonTlsContext(common).build()))));
+    }
+    Files.writeString(file, JsonFormat.printer().usingTypeRegistry(ResourceYaml.TYPES).print(b));
+    Process p = new ProcessBuilder(envoy, "--mode", "validate", "-c", file.toString(), "-l", "error")
+        .redirectErrorStream(true).start();
+    boolean done = p.waitFor(60, TimeUnit.SECONDS);
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(done).as("envoy --mode validate finished").isTrue();
+    assertThat(p.exitValue()).as("envoy rejected the secrets:\n%s", out).isZero();
   }
 
   private static void validate(String envoy, Path file, Scenario s, List<Cluster> clusters, List<Listener> listeners)

@@ -55,7 +55,8 @@ class GeneratorsTest {
 
   @Test
   void envoy_servesOneGeneratorPerTypeUrl() {
-    assertThat(gens).containsOnlyKeys(TypeUrls.CLUSTER, TypeUrls.ENDPOINT, TypeUrls.LISTENER, TypeUrls.ROUTE);
+    assertThat(gens).containsOnlyKeys(TypeUrls.CLUSTER, TypeUrls.ENDPOINT, TypeUrls.LISTENER, TypeUrls.ROUTE,
+        TypeUrls.SECRET);
     gens.forEach((type, g) -> assertThat(g.typeUrl()).isEqualTo(type));
   }
 

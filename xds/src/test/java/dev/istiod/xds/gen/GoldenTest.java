@@ -21,6 +21,12 @@ import io.envoyproxy.envoy.config.listener.v3.FilterChain;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import io.envoyproxy.envoy.config.core.v3.TransportSocket;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SdsSecretConfig;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,7 +44,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * Golden files of the sidecar generators: for each {@code golden/<scenario>/input.yaml}, the
  * CDS, EDS (for every EDS cluster of the CDS output), LDS and RDS (for every route configuration
- * the listeners name) a proxy would receive, compared with {@code expected/*.yaml}.
+ * the listeners name) a proxy would receive, compared with {@code expected/*.yaml}; and SDS
+ * ({@code secrets.yaml}) for scenarios whose listeners or clusters reference secrets over ADS.
  * {@code -Dgolden.update=true} rewrites the expected files and deletes orphans;
  * {@code -Dgolden.only=<regex>} limits the run to matching scenarios.
  */
@@ -122,7 +129,43 @@ class GoldenTest {
     out.put("endpoints.yaml", ResourceYaml.render(sortedBy(endpoints, ClusterLoadAssignment::getClusterName)));
     out.put("listeners.yaml", ResourceYaml.render(sortedBy(listeners, Listener::getName)));
     out.put("routes.yaml", ResourceYaml.render(sortedBy(routes, RouteConfiguration::getName)));
+    Set<String> sdsNames = adsSecretNames(clusters, listeners);
+    if (!sdsNames.isEmpty()) {
+      GenerationResult r = generate(gens, TypeUrls.SECRET, scenario, push, request, false, sdsNames);
+      List<Secret> secrets = r == null ? List.of() : unpack(r, Secret.class);
+      out.put("secrets.yaml", ResourceYaml.render(sortedBy(secrets, Secret::getName)));
+    }
     return out;
+  }
+
+  /** Every SDS name the clusters and listeners fetch over ADS (credentialName secrets). */
+  static Set<String> adsSecretNames(List<Cluster> clusters, List<Listener> listeners)
+      throws InvalidProtocolBufferException {
+    List<TransportSocket> sockets = new ArrayList<>();
+    for (Cluster c : clusters) {
+      sockets.add(c.getTransportSocket());
+      c.getTransportSocketMatchesList().forEach(m -> sockets.add(m.getTransportSocket()));
+    }
+    for (Listener l : listeners) {
+      l.getFilterChainsList().forEach(fc -> sockets.add(fc.getTransportSocket()));
+      sockets.add(l.getDefaultFilterChain().getTransportSocket());
+    }
+    Set<String> names = new TreeSet<>();
+    for (TransportSocket t : sockets) {
+      CommonTlsContext common;
+      if (t.getTypedConfig().is(DownstreamTlsContext.class)) {
+        common = t.getTypedConfig().unpack(DownstreamTlsContext.class).getCommonTlsContext();
+      } else if (t.getTypedConfig().is(UpstreamTlsContext.class)) {
+        common = t.getTypedConfig().unpack(UpstreamTlsContext.class).getCommonTlsContext();
+      } else {
+        continue;
+      }
+      List<SdsSecretConfig> refs = new ArrayList<>(common.getTlsCertificateSdsSecretConfigsList());
+      refs.add(common.getValidationContextSdsSecretConfig());
+      refs.add(common.getCombinedValidationContext().getValidationContextSdsSecretConfig());
+      refs.stream().filter(r -> r.getSdsConfig().hasAds()).forEach(r -> names.add(r.getName()));
+    }
+    return names;
   }
 
   static GenerationResult generate(Map<String, XdsGenerator> gens, String type, Scenario s, PushContext push,

@@ -39,8 +39,15 @@ import java.util.List;
  * as pilot-agent writes it), {@code extensions} (Node.extensions; leave out for upstream Envoy,
  * list {@code istio.metadata_exchange}, {@code istio.alpn} for istio-proxy), {@code meshConfig}
  * (mesh config YAML applied over the defaults), {@code locality} (the node's
- * {@code region/zone/subzone}). Objects get creation timestamps in document
- * order, so "oldest wins" rules follow the file.
+ * {@code region/zone/subzone}), {@code verifiedIdentity} (the SPIFFE id the proxy's stream proved;
+ * without it SDS serves nothing), {@code secretReaders} ({@code namespace/serviceAccount} pairs
+ * allowed to read their namespace's secrets; everyone when absent). Objects get creation
+ * timestamps in document order, so "oldest wins" rules follow the file.
+ *
+ * <p>Kubernetes Secrets ({@code apiVersion: v1, kind: Secret}, with {@code data} in base64 or
+ * {@code stringData}) become the scenario's credentials source, which is always present, as in a
+ * cluster. A {@code stringData} value {@code file:<path>} is read from that file (relative to the
+ * xds module), so test certificates need not be pasted into every scenario.
  */
 public final class Scenario {
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
@@ -51,6 +58,7 @@ public final class Scenario {
   final MeshConfig mesh;
   final MemoryConfigStore store = new MemoryConfigStore(KINDS);
   final EndpointIndex endpoints = new EndpointIndex();
+  final dev.istiod.xds.testing.MemoryCredentials credentials = new dev.istiod.xds.testing.MemoryCredentials();
   final ServiceEntryRegistry registry;
   final Environment env;
 
@@ -61,7 +69,7 @@ public final class Scenario {
     this.registry = new ServiceEntryRegistry(store, endpoints, req -> { },
         ServiceEntryRegistry.Options.defaults().withMesh(() -> mesh).withExecutor(Runnable::run));
     registry.start();
-    this.env = new Environment(store, registry, endpoints, () -> mesh, "cluster.local");
+    this.env = new Environment(store, registry, endpoints, () -> mesh, "cluster.local", credentials);
   }
 
   /** The proxy the header describes (public for the traffic simulator). */
@@ -88,7 +96,16 @@ public final class Scenario {
     }
     JsonNode header = docs.get(0);
     MeshConfig mesh = MeshConfigs.parse(header.path("meshConfig").asText(""));
-    return new Scenario(proxy(header), mesh, decode(docs.subList(1, docs.size())));
+    List<JsonNode> objects = docs.subList(1, docs.size());
+    Scenario scenario = new Scenario(proxy(header), mesh,
+        decode(objects.stream().filter(d -> !isSecret(d)).toList()));
+    objects.stream().filter(Scenario::isSecret).forEach(scenario::putSecret);
+    if (header.has("secretReaders")) {
+      List<String> readers = new ArrayList<>();
+      header.get("secretReaders").forEach(r -> readers.add(r.asText()));
+      scenario.credentials.allowOnly(readers.toArray(String[]::new));
+    }
+    return scenario;
   }
 
   static Proxy proxy(JsonNode header) throws IOException {
@@ -105,7 +122,37 @@ public final class Scenario {
       dev.istiod.model.Locality l = dev.istiod.model.Locality.parse(header.get("locality").asText());
       node.getLocalityBuilder().setRegion(l.region()).setZone(l.zone()).setSubZone(l.subzone());
     }
-    return Proxy.fromNode(node.build());
+    Proxy proxy = Proxy.fromNode(node.build());
+    if (header.has("verifiedIdentity")) {
+      String id = header.get("verifiedIdentity").asText();
+      proxy = proxy.withVerifiedIdentity(dev.istiod.model.VerifiedIdentity.parse(id)
+          .orElseThrow(() -> new IllegalArgumentException("verifiedIdentity is not a SPIFFE id: " + id)));
+    }
+    return proxy;
+  }
+
+  private static boolean isSecret(JsonNode doc) {
+    return "v1".equals(doc.path("apiVersion").asText()) && "Secret".equals(doc.path("kind").asText());
+  }
+
+  private void putSecret(JsonNode doc) {
+    java.util.Map<String, String> data = new java.util.LinkedHashMap<>();
+    doc.path("data").fields().forEachRemaining(e -> data.put(e.getKey(),
+        new String(java.util.Base64.getDecoder().decode(e.getValue().asText()), java.nio.charset.StandardCharsets.UTF_8)));
+    doc.path("stringData").fields().forEachRemaining(e -> data.put(e.getKey(), fileOrText(e.getValue().asText())));
+    credentials.put(doc.path("metadata").path("namespace").asText("default"), doc.path("metadata").path("name").asText(),
+        data);
+  }
+
+  private static String fileOrText(String value) {
+    if (!value.startsWith("file:")) {
+      return value;
+    }
+    try {
+      return java.nio.file.Files.readString(java.nio.file.Path.of(value.substring("file:".length())));
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   /**

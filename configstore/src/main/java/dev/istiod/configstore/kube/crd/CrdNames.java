@@ -65,7 +65,7 @@ record CrdNames(Kind kind, List<String> shortNames, List<Column> columns, boolea
       case PEER_AUTHENTICATION -> new CrdNames(kind, List.of("pa"), List.of(
           new Column("Mode", ".spec.mtls.mode", "string", "The mutual TLS mode of the workloads."),
           AGE), false);
-      case SERVICE, ENDPOINTS, MESH_CONFIG ->
+      case SERVICE, ENDPOINTS, MESH_CONFIG, SECRET ->
           throw new IllegalArgumentException(kind + " is not an Istio config kind; it has no CRD");
     };
   }

@@ -4,6 +4,8 @@ import com.google.protobuf.Any;
 import dev.istiod.api.mesh.v1alpha1.MeshConfig;
 import dev.istiod.api.networking.v1alpha3.ClientTLSSettings;
 import dev.istiod.model.Service;
+import dev.istiod.xds.core.CredentialSds;
+import dev.istiod.xds.core.EnvoyNames;
 import dev.istiod.xds.core.security.OutboundMtls;
 import io.envoyproxy.envoy.config.core.v3.DataSource;
 import io.envoyproxy.envoy.config.core.v3.TransportSocket;
@@ -88,17 +90,46 @@ final class UpstreamTls {
   }
 
   /**
-   * SDS seam for {@code credentialName}. Upstream ignores credentials on sidecars unless the
-   * rule selects workloads (so a secret is not handed to every sidecar), leaving the cluster in
-   * plaintext; otherwise the secret is served over SDS, which does not exist here yet.
+   * {@code credentialName}: the certificate (MUTUAL) and the CA bundle ({@code <name>-cacert})
+   * come over SDS from istiod itself (upstream's {@code ApplyCustomSDSToClientCommonTLSContext}).
+   * Upstream ignores credentials on sidecars unless the rule selects workloads (so a secret is not
+   * handed to every sidecar), leaving the cluster in plaintext. Without a credentials source, or
+   * for {@code configmap://} CA references (not served here), the cluster is not sent at all.
    */
   static void fromCredential(TrafficPolicyContributor.Context ctx, ClientTLSSettings tls, ClusterDraft d) {
-    boolean privileged = !tls.getCredentialName().startsWith(CONFIGMAP_PREFIX);
+    String credential = tls.getCredentialName();
+    boolean privileged = !credential.startsWith(CONFIGMAP_PREFIX);
     if (privileged && ctx.inputs().proxy().isSidecar() && !ctx.ruleHasWorkloadSelector()) {
       log.debug("{}: credentialName ignored on a sidecar without workloadSelector, as upstream", d.cluster().getName());
       return;
     }
-    d.reject("tls credentialName " + tls.getCredentialName() + " is served over SDS, which this istiod does not serve yet");
+    if (!privileged || !ctx.inputs().push().environment().hasCredentials()) {
+      d.reject("tls credentialName " + credential + " needs SDS from "
+          + (privileged ? "a credentials source (Kubernetes Secrets), which this istiod does not have" : "ConfigMaps, which this istiod does not serve"));
+      return;
+    }
+    boolean insecure = tls.getInsecureSkipVerify().getValue();
+    setAutoSniAndSanValidation(tls, insecure, d);
+    CommonTlsContext.Builder common = commonContext(ctx.inputs().mesh());
+    if (tls.getMode() == ClientTLSSettings.TLSmode.MUTUAL) {
+      common.addTlsCertificateSdsSecretConfigs(CredentialSds.overAds(EnvoyNames.credentialSecret(credential)));
+    }
+    if (!insecure) {
+      List<String> sans = tls.getSubjectAltNamesList();
+      Service service = ctx.service();
+      if (sans.isEmpty() && service != null && service.registry() == Service.Registry.SERVICE_ENTRY) {
+        sans = service.subjectAltNames();
+      }
+      CertificateValidationContext.Builder v = CertificateValidationContext.newBuilder();
+      sans.forEach(san -> v.addMatchSubjectAltNames(StringMatcher.newBuilder().setExact(san)));
+      common.getCombinedValidationContextBuilder().setDefaultValidationContext(v)
+          .setValidationContextSdsSecretConfig(CredentialSds.overAds(EnvoyNames.credentialCaSecret(credential)));
+    }
+    if (d.isHttp2()) {
+      common.addAllAlpnProtocols(ALPN_H2);
+    }
+    UpstreamTlsContext context = UpstreamTlsContext.newBuilder().setCommonTlsContext(common).setSni(tls.getSni()).build();
+    d.cluster().setTransportSocket(TransportSocket.newBuilder().setName(TRANSPORT_SOCKET_TLS).setTypedConfig(Any.pack(context)));
   }
 
   private static void fromFiles(TrafficPolicyContributor.Context ctx, ClientTLSSettings tls, ClusterDraft d) {

@@ -17,9 +17,13 @@ public record GatewayInputs(ProxyInputs in, MergedGateway merged, GatewayCredent
     Objects.requireNonNull(credentials, "credentials");
   }
 
-  /** The proxy's Gateways (selected by its labels) merged, with today's credential source. */
+  /**
+   * The proxy's Gateways (selected by its labels) merged, with the credential sources this
+   * istiod serves: {@code credentialName} over SDS when the environment has a credentials source.
+   */
   public static GatewayInputs of(ProxyInputs in) {
-    return of(in, GatewayCredentials.DEFAULT);
+    return of(in, GatewayCredentials.DEFAULT.withCredentialNamesOverAds(
+        in.push().environment().hasCredentials()));
   }
 
   public static GatewayInputs of(ProxyInputs in, GatewayCredentials credentials) {

@@ -6,7 +6,6 @@ import dev.istiod.api.mesh.v1alpha1.MeshConfig;
 import dev.istiod.api.networking.v1alpha3.ServerTLSSettings;
 import dev.istiod.api.networking.v1alpha3.ServerTLSSettings.TLSmode;
 import dev.istiod.xds.core.EnvoyNames;
-import io.envoyproxy.envoy.config.core.v3.AggregatedConfigSource;
 import io.envoyproxy.envoy.config.core.v3.ApiConfigSource;
 import io.envoyproxy.envoy.config.core.v3.ApiVersion;
 import io.envoyproxy.envoy.config.core.v3.ConfigSource;
@@ -167,9 +166,7 @@ final class GatewayTls {
    * timeout: a secret that does not exist must not block the whole listener.
    */
   static SdsSecretConfig adsSecret(String name) {
-    return SdsSecretConfig.newBuilder().setName(name).setSdsConfig(ConfigSource.newBuilder()
-        .setAds(AggregatedConfigSource.getDefaultInstance())
-        .setResourceApiVersion(ApiVersion.V3)).build();
+    return dev.istiod.xds.core.CredentialSds.overAds(name);
   }
 
   static SdsSecretConfig agentSecret(String name) {

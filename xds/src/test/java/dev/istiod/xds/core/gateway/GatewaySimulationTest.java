@@ -115,7 +115,8 @@ class GatewaySimulationTest {
         .expectCluster(REVIEWS);
     sim.call(https("bookinfo.example.com", 443)).expectRouteConfig("https.443.https-bookinfo.public.istio-system")
         .expectCluster(PRODUCTPAGE);
-    sim.call(https("secret.example.com", 443)).as("credentialName waits for SDS").expectFailure(Failure.NO_FILTER_CHAIN);
+    sim.call(https("secret.example.com", 443)).as("credentialName over SDS, no VirtualService binds its host")
+        .expectRouteConfig("https.443.https-secret.team.default").expectFailure(Failure.NO_ROUTE);
   }
 
   static Simulation golden(String scenario) {

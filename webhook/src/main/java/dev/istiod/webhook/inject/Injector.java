@@ -117,7 +117,7 @@ public final class Injector {
     for (String n : resolved) {
       if (!config.templateNames().contains(n)) {
         throw new InjectionException("failed to run injection template: requested template \"" + n
-            + "\" not found; have " + String.join(", ", config.templateNames()));
+            + "\" not found; have " + String.join(", ", new java.util.TreeSet<>(config.templateNames())));
       }
       if (!InjectionConfig.BUILT_IN_TEMPLATES.contains(n)) {
         throw new InjectionException("failed to run injection template: requested template \"" + n

@@ -12,7 +12,8 @@ package dev.istiod.xds.core.gateway;
  *     {@code kubernetes://<name>-cacert}, ISTIO-COMPAT §3–4).
  * @param workloadCertificateFromAgent pilot-agent serves the workload certificate
  *     ({@code default}) and trust bundle ({@code ROOTCA}) on the bootstrap cluster
- *     {@code sds-grpc}, which ISTIO_MUTUAL servers use. Turn on with the CA issue.
+ *     {@code sds-grpc}, which ISTIO_MUTUAL servers use: on for gateways pilot-agent bootstrapped
+ *     ({@code AgentSds#available}).
  */
 public record GatewayCredentials(boolean credentialNamesOverAds, boolean workloadCertificateFromAgent) {
   /** Files only. */

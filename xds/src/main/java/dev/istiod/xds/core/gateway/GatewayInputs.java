@@ -1,6 +1,7 @@
 package dev.istiod.xds.core.gateway;
 
 import dev.istiod.xds.core.ProxyInputs;
+import dev.istiod.xds.core.security.AgentSds;
 import java.util.Objects;
 
 /**
@@ -19,11 +20,12 @@ public record GatewayInputs(ProxyInputs in, MergedGateway merged, GatewayCredent
 
   /**
    * The proxy's Gateways (selected by its labels) merged, with the credential sources this
-   * istiod serves: {@code credentialName} over SDS when the environment has a credentials source.
+   * istiod serves: {@code credentialName} over SDS when the environment has a credentials source,
+   * the workload certificate (ISTIO_MUTUAL servers) when pilot-agent bootstrapped the gateway
+   * ({@link AgentSds#available}).
    */
   public static GatewayInputs of(ProxyInputs in) {
-    return of(in, GatewayCredentials.DEFAULT.withCredentialNamesOverAds(
-        in.push().environment().hasCredentials()));
+    return of(in, new GatewayCredentials(in.push().environment().hasCredentials(), AgentSds.available(in.proxy())));
   }
 
   public static GatewayInputs of(ProxyInputs in, GatewayCredentials credentials) {

@@ -35,6 +35,7 @@ import dev.istiod.ca.Citadel;
 import dev.istiod.ca.auth.AuthRequest;
 import dev.istiod.ca.auth.AuthenticationException;
 import dev.istiod.ca.auth.NodeAuthorizer;
+import dev.istiod.ca.credentials.KubeCredentials;
 import dev.istiod.ca.tls.IstiodDnsNames;
 import dev.istiod.ca.tls.SecureGrpcServer;
 import dev.istiod.ca.tls.ServingCertificate;
@@ -107,6 +108,7 @@ final class Istiod implements AutoCloseable {
   private KubeConfigStore kubeConfigs;
   private KubeServiceRegistry kubeServices;
   private MeshConfigWatcher meshWatcher;
+  private KubeCredentials credentials;
   private volatile DiscoveryServer discovery;
   private Server grpcServer;
   private Server secureGrpcServer;
@@ -164,8 +166,13 @@ final class Istiod implements AutoCloseable {
             .withWorkloadInstances(kubeServices == null ? WorkloadInstances.NONE : kubeServices.workloadInstances()));
     closeables.add(serviceEntries);
     registries.add(serviceEntries);
+    if (kube != null) {
+      // credentialName Secrets for gateway (and DestinationRule) SDS; a change pushes SDS only.
+      credentials = new KubeCredentials(kube, pushes, java.time.Clock.systemUTC());
+      closeables.add(credentials);
+    }
     Environment env = new Environment(configStore, new AggregateServiceDiscovery(registries), endpoints,
-        () -> mesh, options.domainSuffix());
+        () -> mesh, options.domainSuffix(), credentials);
 
     // The push pipeline and the generators every proxy kind needs.
     Features f = options.features();
@@ -195,6 +202,9 @@ final class Istiod implements AutoCloseable {
     }
     if (kubeServices != null) {
       kubeServices.start();
+    }
+    if (credentials != null) {
+      credentials.start();
     }
     serviceEntries.start();
 
@@ -309,7 +319,8 @@ final class Istiod implements AutoCloseable {
   private boolean synced() {
     return configStore.hasSynced() && serviceEntries.hasSynced()
         && (kubeServices == null || kubeServices.hasSynced())
-        && (meshWatcher == null || meshWatcher.hasSynced());
+        && (meshWatcher == null || meshWatcher.hasSynced())
+        && (credentials == null || credentials.hasSynced());
   }
 
   private void awaitSyncedThenReady(Environment env) {

@@ -50,6 +50,15 @@ public final class EnvoyProcess implements AutoCloseable {
         adminPort);
   }
 
+  /**
+   * Starts an Envoy with a bootstrap the caller writes (e.g. ADS over TLS with a token), given the admin port it
+   * must use; returns once Envoy's admin says LIVE.
+   */
+  public static EnvoyProcess startWithBootstrap(Path workDir, java.util.function.IntFunction<String> bootstrapForAdminPort) {
+    int adminPort = Ports.freeLoopbackPort();
+    return start(workDir, bootstrapForAdminPort.apply(adminPort), adminPort);
+  }
+
   private static EnvoyProcess start(Path workDir, String bootstrap, int adminPort) {
     Path config = workDir.resolve("envoy-bootstrap.yaml");
     try {

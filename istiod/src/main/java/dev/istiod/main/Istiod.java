@@ -21,6 +21,7 @@ import dev.istiod.model.TriggerReason;
 import dev.istiod.serviceregistry.AggregateServiceDiscovery;
 import dev.istiod.serviceregistry.WorkloadInstances;
 import dev.istiod.serviceregistry.kube.KubeServiceRegistry;
+import dev.istiod.serviceregistry.kube.PodInfo;
 import dev.istiod.serviceregistry.serviceentry.ServiceEntryRegistry;
 import dev.istiod.xds.gen.Generators;
 import dev.istiod.xds.grpcgen.ProxylessGrpc;
@@ -156,7 +157,7 @@ final class Istiod implements AutoCloseable {
       // Kubernetes first, as upstream: on a hostname both define, the Service wins.
       kubeServices = new KubeServiceRegistry(kube, endpoints, pushes, KubeServiceRegistry.Options.defaults()
           .withDomainSuffix(options.domainSuffix()).withClusterId(options.clusterId()).withMesh(() -> mesh)
-          .withPodChanges(pod -> onPodChange(pushes)));
+          .withPodChanges(this::onPodChange));
       closeables.add(kubeServices);
       registries.add(kubeServices);
     }
@@ -294,14 +295,18 @@ final class Istiod implements AutoCloseable {
 
   /**
    * A Pod's labels or identity changed: the proxies running in it may now select other Sidecars,
-   * DestinationRules or services. Upstream pushes to just those proxies; a PushRequest cannot name
-   * a proxy yet, so this is a full push, debounced with everything else.
+   * DestinationRules or services, so just those proxies are re-initialized and pushed (upstream's
+   * ProxyUpdate). Endpoint changes of the same Pod reach the other proxies as EDS pushes.
    */
-  private void onPodChange(Consumer<PushRequest> pushes) {
+  private void onPodChange(PodInfo pod) {
     DiscoveryServer d = discovery;
-    if (d != null && d.isReady()) {
-      pushes.accept(PushRequest.full(TriggerReason.PROXY, Set.of()));
+    KubeServiceRegistry services = kubeServices;
+    if (d == null || services == null) {
+      return;
     }
+    d.proxyUpdate(proxy -> services.podForProxy(proxy)
+        .filter(p -> p.name().equals(pod.name()) && p.namespace().equals(pod.namespace()))
+        .isPresent());
   }
 
   /**

@@ -59,13 +59,27 @@ class PodProxyE2ETest {
                   .contains("127.0.0.1_" + METRICS_PORT)
                   .doesNotContain("127.0.0.1_" + mesh.port());
             });
+        double rebuildsBefore = pushContextBuilds(mesh);
+
+        // Relabelled version=v2, the Pod leaves the ratings Sidecar's selector (still behind the same Services):
+        // its proxy alone is pushed again, without a PushContext rebuild, and falls back to the namespace's
+        // default Sidecar.
+        mesh.cluster().kubectl("label", "pod", "ratings-v1", "-n", ns, "version=v2", "--overwrite");
+        await("the namespace default Sidecar after relabelling").atMost(KubeMesh.CONVERGENCE_BOUND)
+            .pollInterval(Duration.ofMillis(500))
+            .untilAsserted(() -> assertThat(names(sidecar.activeListeners()))
+                .as("listeners (the Pod's new labels no longer select the ratings Sidecar)")
+                .contains("127.0.0.1_" + mesh.port())
+                .doesNotContain("127.0.0.1_" + METRICS_PORT));
+        assertThat(pushContextBuilds(mesh)).as("PushContext builds (full pushes) across the relabel")
+            .isEqualTo(rebuildsBefore);
         assertThat(sidecar.updatesRejected()).as("update_rejected of the Pod's sidecar (see its log)").isZero();
       }
     }
   }
 
   /**
-   * A Sidecar for workloads labelled app=ratings only: an egress listener on 127.0.0.1 for the metrics port,
+   * A Sidecar for workloads labelled app=ratings, version=v1 only: an egress listener on 127.0.0.1 for the metrics port,
    * where the namespace's default Sidecar has one for the main port.
    */
   private static String labelSelectedSidecar(String namespace) {
@@ -79,6 +93,7 @@ class PodProxyE2ETest {
           workloadSelector:
             labels:
               app: ratings
+              version: v1
           egress:
           - port:
               number: %d
@@ -89,6 +104,10 @@ class PodProxyE2ETest {
             hosts:
             - "./*"
         """.formatted(namespace, METRICS_PORT);
+  }
+
+  private static double pushContextBuilds(KubeMesh mesh) {
+    return Metrics.sample(mesh.istiod().metrics(), "pilot_pushcontext_init_seconds_count", Map.of());
   }
 
   private static Optional<JsonNode> byName(List<JsonNode> listeners, String name) {

@@ -31,6 +31,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -208,6 +209,34 @@ public final class DiscoveryServer
     }
     countPush(request);
     enqueueAll(request, context);
+  }
+
+  /**
+   * Something the registries know about particular workloads changed (a Pod's labels or service
+   * account): re-initializes and fully regenerates just the connected proxies that {@code affected}
+   * selects, from the current push context, without debouncing (upstream's {@code ProxyUpdate}).
+   * The push context itself does not depend on which proxies run where, so it is not rebuilt; other
+   * proxies are not pushed. Proxies connected to another istiod are not found here, which is fine:
+   * that istiod sees the same change.
+   *
+   * @return how many connections were queued for a push
+   */
+  public int proxyUpdate(Predicate<Proxy> affected) {
+    PushContext context = current.get();
+    if (!ready || context == null) {
+      return 0; // nobody was pushed anything yet; streams get the first snapshot when they start
+    }
+    PushRequest request = PushRequest.forced(TriggerReason.PROXY);
+    var now = clock.instant();
+    int queued = 0;
+    for (Connection<?, ?> c : connections.values()) {
+      Proxy proxy = c.proxy();
+      if (proxy != null && affected.test(proxy)) {
+        queue.enqueue(c, request, context, now);
+        queued++;
+      }
+    }
+    return queued;
   }
 
   /** A debounced request was released: rebuild the snapshot if the request is full, then fan out. */

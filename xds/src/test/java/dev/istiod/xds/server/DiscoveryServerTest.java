@@ -74,6 +74,43 @@ class DiscoveryServerTest {
   }
 
   @Test
+  void proxyUpdate_reinitializesAndPushesOnlyTheSelectedProxy_fromTheSamePushContext() {
+    Map<String, String> labelsOfA = new java.util.concurrent.ConcurrentHashMap<>(Map.of("version", "v1"));
+    try (FakeDiscoveryServer fake = FakeDiscoveryServer.start(FakeDiscoveryServer.emptyEnvironment(),
+        List.of(StubGenerator.clusters("a")), FakeDiscoveryServer.TEST_OPTIONS, false)) {
+      fake.server().proxyInitializer(p -> p.ipAddresses().contains("10.0.0.1") ? p.withLabels(Map.copyOf(labelsOfA)) : p);
+      fake.server().markReady();
+      AdsTestClient.Sotw a = fake.client().sotw(AdsTestClient.sidecarNode("10.0.0.1", "a", "ns"));
+      AdsTestClient.Sotw b = fake.client().sotw(AdsTestClient.sidecarNode("10.0.0.2", "b", "ns"));
+      DiscoveryResponse firstOfA = a.requestAndAck(TypeUrls.CLUSTER);
+      b.requestAndAck(TypeUrls.CLUSTER);
+      await().until(() -> fake.server().connections().size() == 2);
+      var context = fake.server().pushContext();
+
+      labelsOfA.put("version", "v2"); // the Pod's labels changed
+      int queued = fake.server().proxyUpdate(p -> p.ipAddresses().contains("10.0.0.1"));
+
+      assertThat(queued).isEqualTo(1);
+      DiscoveryResponse pushed = a.expect(TypeUrls.CLUSTER);
+      assertThat(pushed.getNonce()).isNotEqualTo(firstOfA.getNonce());
+      assertThat(pushed.getVersionInfo()).isEqualTo(context.version());
+      b.expectNoResponse(Duration.ofMillis(300));
+      assertThat(fake.server().pushContext()).isSameAs(context);
+      assertThat(fake.server().pushStats().fullPushes()).isZero();
+      assertThat(fake.server().connections().stream().filter(c -> c.proxy().id().equals("a.ns")).findFirst()
+          .orElseThrow().proxy().labels()).containsEntry("version", "v2");
+    }
+  }
+
+  @Test
+  void proxyUpdate_beforeReady_pushesNothing() {
+    try (FakeDiscoveryServer fake = FakeDiscoveryServer.start(FakeDiscoveryServer.emptyEnvironment(),
+        List.of(StubGenerator.clusters("a")), FakeDiscoveryServer.TEST_OPTIONS, false)) {
+      assertThat(fake.server().proxyUpdate(p -> true)).isZero();
+    }
+  }
+
+  @Test
   void proxyThatStopsReading_doesNotHoldUpTheOthers() {
     XdsServerOptions oneWorker = FakeDiscoveryServer.TEST_OPTIONS.withPushThrottle(1)
         .withPushWaitLimit(Duration.ofMillis(20));

@@ -11,7 +11,6 @@ import com.google.protobuf.Message;
 import com.google.protobuf.util.JsonFormat;
 import dev.istiod.api.mesh.v1alpha1.MeshConfig;
 import dev.istiod.configstore.ConfigError;
-import dev.istiod.configstore.DirectoryConfigStore;
 import dev.istiod.configstore.KindRegistry;
 import dev.istiod.model.Config;
 import dev.istiod.model.ConfigStore;
@@ -47,15 +46,19 @@ final class DebugEndpoints {
 
   private final DiscoveryServer discovery;
   private final ConfigStore configStore;
-  private final DirectoryConfigStore directoryStore;
+  private final Supplier<List<ConfigError>> configErrors;
   private final Supplier<MeshConfig> mesh;
   private final String instanceId;
 
-  DebugEndpoints(DiscoveryServer discovery, ConfigStore configStore, DirectoryConfigStore directoryStore,
+  /**
+   * @param configErrors the objects every config source (directory, cluster) skipped as invalid,
+   *     with why
+   */
+  DebugEndpoints(DiscoveryServer discovery, ConfigStore configStore, Supplier<List<ConfigError>> configErrors,
       Supplier<MeshConfig> mesh, String instanceId) {
     this.discovery = discovery;
     this.configStore = configStore;
-    this.directoryStore = directoryStore;
+    this.configErrors = configErrors;
     this.mesh = mesh;
     this.instanceId = instanceId;
   }
@@ -104,10 +107,8 @@ final class DebugEndpoints {
 
   private ArrayNode configErrors() {
     ArrayNode out = JSON.createArrayNode();
-    if (directoryStore != null) {
-      for (ConfigError e : directoryStore.errors()) {
-        out.add(e.toString());
-      }
+    for (ConfigError e : configErrors.get()) {
+      out.add(e.toString());
     }
     return out;
   }

@@ -61,13 +61,14 @@ final class DiscoveryCommand implements Callable<Integer> {
       description = "Use a Kubernetes configuration file instead of in-cluster configuration.")
   String kubeconfig;
 
-  @Option(names = "--clusterID", defaultValue = "Kubernetes",
-      description = "The ID of the cluster that this instance resides. Default: ${DEFAULT-VALUE}")
+  // Upstream takes the default from CLUSTER_ID (the Helm chart sets it), and the flag overrides it.
+  @Option(names = "--clusterID", defaultValue = "${env:CLUSTER_ID:-Kubernetes}",
+      description = "The ID of the cluster that this instance resides. Default: CLUSTER_ID, else Kubernetes")
   String clusterId;
 
-  // Accepted for compatibility with upstream's Helm chart and scripts; logging is configured
-  // through logback (ISTIOD_LOG_LEVEL) instead.
-  @Option(names = "--log_output_level", defaultValue = "", hidden = true)
+  // Upstream's scope:level list; without it the level is ISTIOD_LOG_LEVEL's (logback.xml), else INFO.
+  @Option(names = "--log_output_level", defaultValue = "",
+      description = "Comma-separated scope:level pairs (debug, info, warn, error, fatal, none), e.g. default:info,ads:debug")
   String logOutputLevel;
 
   @Option(names = "--log_as_json", hidden = true)
@@ -78,6 +79,7 @@ final class DiscoveryCommand implements Callable<Integer> {
     IstiodOptions options;
     try {
       options = options();
+      LogOutputLevels.parse(logOutputLevel).apply();
     } catch (IllegalArgumentException e) {
       System.err.println("Error: " + e.getMessage());
       return 2;

@@ -2,6 +2,7 @@ package dev.istiod.main;
 
 import dev.istiod.api.mesh.v1alpha1.MeshConfig;
 import dev.istiod.configstore.AggregateConfigStore;
+import dev.istiod.configstore.ConfigError;
 import dev.istiod.configstore.DirectoryConfigStore;
 import dev.istiod.configstore.kube.KubeConfigStore;
 import dev.istiod.configstore.kube.MeshConfigWatcher;
@@ -321,6 +322,18 @@ final class Istiod implements AutoCloseable {
     pushes.accept(PushRequest.full(TriggerReason.CONFIG, Set.of(event.key())));
   }
 
+  /** What every config source skipped as invalid: the --configDir files, then the cluster's objects. */
+  private List<ConfigError> configErrors() {
+    List<ConfigError> errors = new ArrayList<>();
+    if (directoryStore != null) {
+      errors.addAll(directoryStore.errors());
+    }
+    if (kubeConfigs != null) {
+      errors.addAll(kubeConfigs.errors());
+    }
+    return errors;
+  }
+
   private boolean synced() {
     return configStore.hasSynced() && serviceEntries.hasSynced()
         && (kubeServices == null || kubeServices.hasSynced())
@@ -544,7 +557,7 @@ final class Istiod implements AutoCloseable {
   }
 
   private void startHttp() throws IOException {
-    DebugEndpoints debug = new DebugEndpoints(discovery, configStore, directoryStore, () -> mesh,
+    DebugEndpoints debug = new DebugEndpoints(discovery, configStore, this::configErrors, () -> mesh,
         options.features().podName());
     if (options.httpAddr() != null) {
       httpServer = HttpEndpoints.bind(options.httpAddr(), "http-debug");

@@ -39,6 +39,8 @@ class InvalidResourceE2ETest {
       await("istiod reports both invalid VirtualServices").atMost(KubeMesh.CONVERGENCE_BOUND)
           .untilAsserted(() -> assertThat(mesh.istiod().log()).contains("VirtualService " + ns + "/broken", "VirtualService " + ns + "/reviews"));
       assertThat(mesh.istiod().isAlive()).isTrue();
+      assertThat(mesh.istiod().get(mesh.istiod().httpUri("/debug/config_errors")).body())
+          .as("/debug/config_errors").contains("VirtualService " + ns + "/broken", "VirtualService " + ns + "/reviews");
       String configz = mesh.istiod().get(mesh.istiod().httpUri("/debug/configz")).body();
       assertThat(configz).as("istiod's configs (/debug/configz)").doesNotContain("\"broken\"")
           .doesNotContain("([unclosed");

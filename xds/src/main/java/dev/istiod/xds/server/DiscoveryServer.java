@@ -94,7 +94,7 @@ public final class DiscoveryServer
   private final Object rebuildLock = new Object();
   private final AtomicLong connectionCounter = new AtomicLong();
   private final AtomicLong fullPushes = new AtomicLong();
-  private final AtomicLong edsPushes = new AtomicLong();
+  private final AtomicLong incrementalPushes = new AtomicLong();
   private volatile boolean ready;
   private volatile UnaryOperator<Proxy> proxyInitializer = UnaryOperator.identity();
   private volatile XdsAuthenticator authenticator = XdsAuthenticator.NONE;
@@ -259,7 +259,7 @@ public final class DiscoveryServer
   }
 
   private void countPush(PushRequest request) {
-    (request.full() ? fullPushes : edsPushes).incrementAndGet();
+    (request.full() ? fullPushes : incrementalPushes).incrementAndGet();
   }
 
   /**
@@ -440,7 +440,7 @@ public final class DiscoveryServer
 
   /** Counters and queue depth of the push pipeline. */
   public PushStats pushStats() {
-    return new PushStats(fullPushes.get(), edsPushes.get(), connections.size(), queue.pending(),
+    return new PushStats(fullPushes.get(), incrementalPushes.get(), connections.size(), queue.pending(),
         queue.processing(), isIdle());
   }
 

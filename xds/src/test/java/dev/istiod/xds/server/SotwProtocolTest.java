@@ -201,7 +201,7 @@ class SotwProtocolTest {
     // Nothing else was sent in between: the next message is the answer to a later full push.
     fake.server().pushAll(PushRequest.forced(TriggerReason.DEBUG));
     assertThat(ads.expect().getTypeUrl()).isEqualTo(TypeUrls.CLUSTER);
-    assertThat(fake.server().pushStats().edsPushes()).isEqualTo(1);
+    assertThat(fake.server().pushStats().incrementalPushes()).isEqualTo(1);
   }
 
   @Test

@@ -205,9 +205,9 @@ public final class ConfigDecoder {
       throw new ConfigDecodeException(ref, "spec must be an object");
     }
     ObjectNode spec = ((ObjectNode) specNode).deepCopy();
-    List<String> durationErrors = ProtoYaml.rewriteDurations(spec, builder.getDescriptorForType(), "spec");
-    if (!durationErrors.isEmpty()) {
-      throw new ConfigDecodeException(ref, String.join("; ", durationErrors));
+    List<String> valueErrors = ProtoYaml.normalize(spec, builder.getDescriptorForType(), "spec");
+    if (!valueErrors.isEmpty()) {
+      throw new ConfigDecodeException(ref, String.join("; ", valueErrors));
     }
     try {
       specParser.merge(json.writeValueAsString(spec), builder);

@@ -82,6 +82,14 @@ class ConfigDecoderTest {
   }
 
   @Test
+  void decodeYaml_aListWhereOneValueBelongs_isAnError_notItsFirstElement() {
+    DecodeResult r = strict.decodeYaml(vs("networking.istio.io/v1",
+        "  http: [{route: [{destination: {host: [reviews]}}]}]\n"), "vs.yaml");
+    assertThat(r.errors()).singleElement().hasToString("vs.yaml#0 VirtualService default/reviews: "
+        + "spec.http[0].route[0].destination.host: expected a single value, got a list");
+  }
+
+  @Test
   void decodeYaml_invalidDuration_namesFieldPathAndValue() {
     DecodeResult r = strict.decodeYaml(vs("networking.istio.io/v1", "  http: [{timeout: soon}]\n"), "vs.yaml");
     assertThat(r.errors()).singleElement().hasToString("vs.yaml#0 VirtualService default/reviews: "

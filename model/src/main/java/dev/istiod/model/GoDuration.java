@@ -9,7 +9,7 @@ import java.util.regex.Pattern;
 /**
  * Go's duration syntax ({@code 1h30m}, {@code 100ms}, {@code 1.5s}), which Istio uses in YAML
  * and in environment variables such as {@code PILOT_DEBOUNCE_AFTER}: the one parser and
- * formatter of it in this project. {@link ProtoYaml#rewriteDurations} applies it to the
+ * formatter of it in this project. {@link ProtoYaml#normalize} applies it to the
  * duration-typed fields of a config tree.
  */
 public final class GoDuration {

@@ -19,8 +19,8 @@ import java.util.Map;
 /**
  * Reads Istio YAML (or JSON, a subset of YAML) into protobuf messages. Istio writes durations
  * Go-style ({@code 1m}, {@code 24h}) where protobuf JSON only accepts seconds, so duration-typed
- * fields are rewritten ({@link #rewriteDurations}) before {@link JsonFormat} parses the tree; the
- * config decoder of the {@code configstore} module uses the same rewrite.
+ * fields are rewritten ({@link #normalize}) before {@link JsonFormat} parses the tree; the
+ * config decoder of the {@code configstore} module uses the same step.
  */
 public final class ProtoYaml {
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
@@ -51,7 +51,7 @@ public final class ProtoYaml {
   private static void merge(JsonNode tree, Message.Builder builder, boolean ignoreUnknownFields, String path) {
     JsonNode normalized = tree.deepCopy();
     if (normalized instanceof ObjectNode obj) {
-      List<String> errors = rewriteDurations(obj, builder.getDescriptorForType(), path);
+      List<String> errors = normalize(obj, builder.getDescriptorForType(), path);
       if (!errors.isEmpty()) {
         throw new IllegalArgumentException(String.join("; ", errors));
       }
@@ -102,17 +102,19 @@ public final class ProtoYaml {
   }
 
   /**
-   * Rewrites, in place, every Go-style duration ({@code 1h30m}, {@code 100ms}) in a tree that
-   * {@code type} describes into the protobuf JSON form ({@code 5400s}, {@code 0.1s}) that
-   * {@link JsonFormat} accepts. The descriptor guides the walk so that only fields typed
+   * Prepares a tree that {@code type} describes for {@link JsonFormat}, in place: every Go-style
+   * duration ({@code 1h30m}, {@code 100ms}) becomes the protobuf JSON form ({@code 5400s},
+   * {@code 0.1s}), and a list where a single value belongs is an error (JsonFormat would quietly
+   * take a one-element list's element). The descriptor guides the walk so that only fields typed
    * {@code google.protobuf.Duration} change: a header value "5s" in a string field stays as it is.
    *
    * @param path where {@code tree} sits, prefixed to error messages (e.g. {@code spec}); empty
    *     for the root
-   * @return one message per duration that is not Go syntax, e.g.
-   *     {@code spec.http[0].timeout: invalid duration "soon" (use Go syntax such as ...)}
+   * @return one message per bad value, e.g.
+   *     {@code spec.http[0].timeout: invalid duration "soon" (use Go syntax such as ...)} or
+   *     {@code spec.hosts[0]...: expected a single value, got a list}
    */
-  public static List<String> rewriteDurations(ObjectNode tree, Descriptor type, String path) {
+  public static List<String> normalize(ObjectNode tree, Descriptor type, String path) {
     List<String> errors = new ArrayList<>();
     rewriteMessage(tree, type, path, errors);
     return List.copyOf(errors);
@@ -124,11 +126,20 @@ public final class ProtoYaml {
     }
     for (Map.Entry<String, JsonNode> e : node.properties()) {
       FieldDescriptor f = field(type, e.getKey());
-      if (f == null || f.getJavaType() != FieldDescriptor.JavaType.MESSAGE) {
+      if (f == null) {
         continue;
       }
       String fieldPath = child(path, e.getKey());
       JsonNode value = e.getValue();
+      // JsonFormat (through Gson) reads a one-element list as its element: `trustDomain: [x]` would
+      // silently mean "x". Go's decoder refuses a list for a single value, and so do we.
+      if (!f.isRepeated() && value.isArray() && !acceptsList(f)) {
+        errors.add(fieldPath + ": expected a single value, got a list");
+        continue;
+      }
+      if (f.getJavaType() != FieldDescriptor.JavaType.MESSAGE) {
+        continue;
+      }
       if (f.isMapField()) {
         FieldDescriptor valueField = f.getMessageType().findFieldByName("value");
         if (valueField.getJavaType() == FieldDescriptor.JavaType.MESSAGE && value instanceof ObjectNode map) {
@@ -147,6 +158,15 @@ public final class ProtoYaml {
         e.setValue(rewriteValue(value, f.getMessageType(), fieldPath, errors));
       }
     }
+  }
+
+  /** Fields whose JSON form may be a list though they are not repeated: google.protobuf.Value, ListValue. */
+  private static boolean acceptsList(FieldDescriptor f) {
+    if (f.getJavaType() != FieldDescriptor.JavaType.MESSAGE) {
+      return false;
+    }
+    String name = f.getMessageType().getFullName();
+    return name.equals("google.protobuf.Value") || name.equals("google.protobuf.ListValue");
   }
 
   private static JsonNode rewriteValue(JsonNode value, Descriptor type, String path, List<String> errors) {

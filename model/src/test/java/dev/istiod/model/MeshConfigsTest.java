@@ -64,4 +64,13 @@ class MeshConfigsTest {
         .hasMessage("invalid mesh config: defaultConfig.drainDuration: invalid duration \"soon\" "
             + "(use Go syntax such as \"5s\", \"100ms\" or \"1h30m\")");
   }
+
+  @Test
+  void parse_aListForASingleValue_failsNamingTheField() {
+    assertThatThrownBy(() -> MeshConfigs.parse("trustDomain: [example.org]"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("invalid mesh config: trustDomain: expected a single value, got a list");
+    assertThatThrownBy(() -> MeshConfigs.parse("defaultConfig: {discoveryAddress: [a, b]}"))
+        .hasMessage("invalid mesh config: defaultConfig.discoveryAddress: expected a single value, got a list");
+  }
 }

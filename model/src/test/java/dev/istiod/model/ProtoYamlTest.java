@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 
 class ProtoYamlTest {
   @Test
-  void rewriteDurations_touchesOnlyDurationFields_andNamesEveryBadOne() {
+  void normalize_touchesOnlyDurationFields_andNamesEveryBadOne() {
     ObjectNode spec = (ObjectNode) ProtoYaml.readTree("""
         http:
         - timeout: 1h30m
@@ -16,7 +16,7 @@ class ProtoYamlTest {
         - timeout: soon
           retries: {perTryTimeout: later}
         """);
-    assertThat(ProtoYaml.rewriteDurations(spec, VirtualService.getDescriptor(), "spec")).containsExactly(
+    assertThat(ProtoYaml.normalize(spec, VirtualService.getDescriptor(), "spec")).containsExactly(
         "spec.http[1].timeout: invalid duration \"soon\" (use Go syntax such as \"5s\", \"100ms\" or \"1h30m\")",
         "spec.http[1].retries.perTryTimeout: invalid duration \"later\" "
             + "(use Go syntax such as \"5s\", \"100ms\" or \"1h30m\")");

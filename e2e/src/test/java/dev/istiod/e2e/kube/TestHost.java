@@ -120,6 +120,21 @@ public final class TestHost implements AutoCloseable {
     return Command.run(full, Map.of(), null, bound);
   }
 
+  /**
+   * Lets this host reach the other test hosts' addresses, and answer them: a route to 10.250.0.0/16 through
+   * this machine's end of the veth pair, and IPv4 forwarding on this machine (which stays on: other hosts may
+   * rely on it, and hosts without such a route are unaffected). For workloads that call each other directly,
+   * as Pods do (a sidecar connecting to another Pod's IP).
+   */
+  public void routeToOtherHosts() {
+    try {
+      Files.writeString(Path.of("/proc/sys/net/ipv4/ip_forward"), "1\n", StandardCharsets.US_ASCII);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot enable IPv4 forwarding (test hosts need root)", e);
+    }
+    exec(List.of("ip", "route", "replace", "10.250.0.0/16", "via", machineAddress()), SETUP_BOUND).orFail();
+  }
+
   /** True when a TCP connection from this machine to {@code address:port} succeeds. */
   static boolean accepts(String address, int port) {
     try (Socket socket = new Socket()) {

@@ -129,11 +129,15 @@ class CaRootE2ETest {
           X509Certificate newRoot = await("istiod rotates the root in " + CA_SECRET).atMost(ROTATION_BOUND)
               .pollInterval(Duration.ofSeconds(1))
               .until(CaRootE2ETest::secretRoot, r -> !r.equals(oldRoot));
-          assertThat(newRoot.getPublicKey()).as("the new root keeps the old root's key").isEqualTo(oldRoot.getPublicKey());
+          assertThat(newRoot.getPublicKey()).as("the new root keeps the old root's key")
+              .isEqualTo(oldRoot.getPublicKey());
           assertThat(newRoot.getSubjectX500Principal()).as("and its subject")
               .isEqualTo(oldRoot.getSubjectX500Principal());
           assertThat(newRoot.getNotAfter()).as("and lives longer").isAfter(oldRoot.getNotAfter());
 
+          // Only the new root is asserted: upstream's rotator publishes the new root (plus ROOT_CA_DIR's extra
+          // roots), this istiod also keeps the old one until it expires; with the key unchanged, either verifies
+          // the same certificates.
           await("istio-ca-root-cert of " + ns + " carries the new root").atMost(PilotAgentMesh.CONVERGENCE_BOUND)
               .pollInterval(Duration.ofMillis(500))
               .untilAsserted(() -> assertThat(configMapRoots(ns)).contains(newRoot));
@@ -149,8 +153,9 @@ class CaRootE2ETest {
           String clientLeafHash = sha256Hex(clientLeaf);
           await("the server's sidecar accepts the client's new certificate").atMost(PilotAgentMesh.CONVERGENCE_BOUND)
               .pollInterval(Duration.ofMillis(500))
-              .untilAsserted(() -> assertThat(MtlsPods.awaitMeshCall(clientPod, ns, app[0]).headers().get(MtlsPods.XFCC))
-                  .contains("Hash=" + clientLeafHash).contains("URI=" + client.spiffeId()));
+              .untilAsserted(() -> assertThat(app[0].requests()).as("requests the server's application received")
+                  .anySatisfy(r -> assertThat(r.headers().get(MtlsPods.XFCC))
+                      .contains("Hash=" + clientLeafHash).contains("URI=" + client.spiffeId())));
 
           List<Traffic.Call> calls = traffic.stop();
           assertThat(calls).as("calls made through the rotation").hasSizeGreaterThan(10);

@@ -121,16 +121,17 @@ public final class TestHost implements AutoCloseable {
   }
 
   /**
-   * Lets this host reach the other test hosts' addresses, and answer them: a route to 10.250.0.0/16 through
-   * this machine's end of the veth pair, and IPv4 forwarding on this machine (which stays on: other hosts may
-   * rely on it, and hosts without such a route are unaffected). For workloads that call each other directly,
-   * as Pods do (a sidecar connecting to another Pod's IP).
+   * Lets this host reach the other test hosts' addresses, and answer them, as Pods reach each other's IPs: a
+   * route to 10.250.0.0/16 through this machine's end of the veth pair, and IPv4 forwarding for packets arriving
+   * on that end only (Linux decides forwarding by the incoming interface, so the machine's other interfaces and
+   * the global {@code ip_forward} stay as they are). Both ends of a conversation need it.
    */
   public void routeToOtherHosts() {
+    Path forwarding = Path.of("/proc/sys/net/ipv4/conf", "vh-" + name, "forwarding");
     try {
-      Files.writeString(Path.of("/proc/sys/net/ipv4/ip_forward"), "1\n", StandardCharsets.US_ASCII);
+      Files.writeString(forwarding, "1\n", StandardCharsets.US_ASCII);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot enable IPv4 forwarding (test hosts need root)", e);
+      throw new UncheckedIOException("cannot enable forwarding on " + forwarding + " (test hosts need root)", e);
     }
     exec(List.of("ip", "route", "replace", "10.250.0.0/16", "via", machineAddress()), SETUP_BOUND).orFail();
   }

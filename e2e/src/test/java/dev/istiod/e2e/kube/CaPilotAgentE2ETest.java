@@ -116,6 +116,8 @@ class CaPilotAgentE2ETest {
       assertThat(agent.envoyStat("listener_manager.lds.update_success")).as("LDS updates Envoy accepted").isZero();
       assertThat(mesh.istiod().log()).as("istiod connected no proxy " + impostor.proxyId())
           .doesNotContain("node:" + impostor.proxyId() + "-");
+      assertThat(mesh.istiod().log()).as("istiod warns of the refused identity")
+          .contains("Unauthorized XDS").contains("with identity [spiffe://cluster.local/ns/default/sa/sleep]");
       assertThat(mesh.istiod().log()).as("istiod's log never shows a token").doesNotContain(sleepToken);
     }
   }

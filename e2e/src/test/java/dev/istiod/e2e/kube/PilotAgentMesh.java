@@ -8,7 +8,9 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * istiod in Kubernetes mode against a {@link KubeCluster} (its {@code istio-system} namespace created first, as
@@ -29,11 +31,18 @@ final class PilotAgentMesh implements AutoCloseable {
   }
 
   static PilotAgentMesh start(KubeCluster cluster, Path workDir) {
+    return start(cluster, workDir, Map.of());
+  }
+
+  /** Like the other start, with {@code istiodEnv} over istiod's environment (e.g. the CITADEL_* knobs). */
+  static PilotAgentMesh start(KubeCluster cluster, Path workDir, Map<String, String> istiodEnv) {
     cluster.installIstioCrds();
     cluster.apply(KubeYaml.namespace("istio-system"));
     try {
       Path configDir = Files.createDirectories(workDir.resolve("config"));
-      return new PilotAgentMesh(cluster, IstiodProcess.start(configDir, workDir, cluster.clientEnv()));
+      Map<String, String> env = new LinkedHashMap<>(cluster.clientEnv());
+      env.putAll(istiodEnv);
+      return new PilotAgentMesh(cluster, IstiodProcess.start(configDir, workDir, env));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -91,6 +100,13 @@ final class PilotAgentMesh implements AutoCloseable {
       Path workDir) {
     return PilotAgentPod.start(workload, istiod.secureGrpcPort(), token, awaitRootCert(workload.namespace()),
         extraEnv, workDir);
+  }
+
+  /** Like the other startPod; {@code beforeAgent} prepares the Pod's host first (see {@link PilotAgentPod}). */
+  PilotAgentPod startPod(PilotAgentProcess.Workload workload, String token, Map<String, String> extraEnv,
+      Path workDir, Consumer<TestHost> beforeAgent) {
+    return PilotAgentPod.start(workload, istiod.secureGrpcPort(), token, awaitRootCert(workload.namespace()),
+        extraEnv, workDir, beforeAgent);
   }
 
   /** One sample sum from istiod's /metrics (0 when absent), e.g. citadel_server_success_cert_issuance_count. */

@@ -2,6 +2,7 @@ package dev.istiod.e2e.kube;
 
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * One workload's sidecar as a Pod would have it: a {@link TestHost} of its own (the Pod's network namespace and
@@ -22,9 +23,19 @@ final class PilotAgentPod implements AutoCloseable {
 
   static PilotAgentPod start(PilotAgentProcess.Workload workload, int istiodSecurePort, String token,
       String rootCertPem, Map<String, String> extraEnv, Path workDir) {
+    return start(workload, istiodSecurePort, token, rootCertPem, extraEnv, workDir, host -> { });
+  }
+
+  /**
+   * Like the other start; {@code beforeAgent} runs once the host exists and before the agent starts, for what a
+   * Pod has before its sidecar runs: the Pod object at the host's address, the application, routes.
+   */
+  static PilotAgentPod start(PilotAgentProcess.Workload workload, int istiodSecurePort, String token,
+      String rootCertPem, Map<String, String> extraEnv, Path workDir, Consumer<TestHost> beforeAgent) {
     TestHost host = TestHost.create();
     TcpRelay relay = null;
     try {
+      beforeAgent.accept(host);
       relay = TcpRelay.start(host.machineAddress(), istiodSecurePort);
       String discoveryAddress = host.machineAddress() + ":" + relay.port();
       PilotAgentProcess agent = PilotAgentProcess.start(host, workload, discoveryAddress, token, rootCertPem,

@@ -120,6 +120,22 @@ public final class TestHost implements AutoCloseable {
     return Command.run(full, Map.of(), null, bound);
   }
 
+  /**
+   * Lets this host reach the other test hosts' addresses, and answer them, as Pods reach each other's IPs: a
+   * route to 10.250.0.0/16 through this machine's end of the veth pair, and IPv4 forwarding for packets arriving
+   * on that end only (Linux decides forwarding by the incoming interface, so the machine's other interfaces and
+   * the global {@code ip_forward} stay as they are). Both ends of a conversation need it.
+   */
+  public void routeToOtherHosts() {
+    Path forwarding = Path.of("/proc/sys/net/ipv4/conf", "vh-" + name, "forwarding");
+    try {
+      Files.writeString(forwarding, "1\n", StandardCharsets.US_ASCII);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot enable forwarding on " + forwarding + " (test hosts need root)", e);
+    }
+    exec(List.of("ip", "route", "replace", "10.250.0.0/16", "via", machineAddress()), SETUP_BOUND).orFail();
+  }
+
   /** True when a TCP connection from this machine to {@code address:port} succeeds. */
   static boolean accepts(String address, int port) {
     try (Socket socket = new Socket()) {

@@ -174,7 +174,15 @@ abstract sealed class Connection<ReqT, RespT> permits SotwConnection, DeltaConne
       String why = e.getMessage() != null ? e.getMessage() : e.toString();
       throw Status.INVALID_ARGUMENT.withDescription(why).asException();
     }
-    parsed = parsed.withVerifiedIdentity(XdsAuthorization.check(parsed, callerIdentities));
+    try {
+      parsed = parsed.withVerifiedIdentity(XdsAuthorization.check(parsed, callerIdentities));
+    } catch (StatusException denied) {
+      // As upstream's authorize: who tried to pose as whom is worth an operator's attention. The
+      // identities are the caller's SPIFFE ids (never its token or certificate).
+      log.warn("Unauthorized XDS: {} ({}) with identity {}: {}", peerAddress, node.getId(), callerIdentities,
+          denied.getStatus().getDescription());
+      throw denied;
+    }
     nodeProxy = parsed;
     proxy = server.initializeProxy(parsed);
     id = server.nextConnectionId(parsed);

@@ -130,7 +130,8 @@ class WebhooksE2ETest {
   }
 
   @Test
-  void aPodInAnInjectionEnabledNamespace_isStoredWithTheSidecar_andTheSamePodElsewhereIsUntouched(TestInfo info) {
+  void aPodInAnInjectionEnabledNamespace_isStoredWithTheSidecar_andTheSamePodElsewhereOrOptedOutIsUntouched(
+      TestInfo info) {
     Path workDir = KubeTools.workDir(info);
     awaitWebhooksCompletedByIstiod();
     cluster.apply(injectionNamespace("injected") + "---\n" + serviceAccount("injected", "reviews")
@@ -139,6 +140,8 @@ class WebhooksE2ETest {
 
     JsonNode injected = createPod("injected", "reviews-v1", labels);
     JsonNode plain = createPod("plain", "reviews-v1", labels);
+    Map<String, String> optOut = Map.of("app", "reviews", "version", "v1", "sidecar.istio.io/inject", "false");
+    JsonNode optedOut = createPod("injected", "reviews-v1-opted-out", optOut);
     save(workDir.resolve("injected-pod.json"), injected.toPrettyString());
     save(workDir.resolve("plain-pod.json"), plain.toPrettyString());
 
@@ -173,6 +176,9 @@ class WebhooksE2ETest {
     assertThat(names(plain.path("spec").path("containers"))).containsExactly("app");
     assertThat(plain.path("metadata").path("annotations").has("sidecar.istio.io/status")).isFalse();
     assertThat(plain.path("metadata").path("labels")).isEqualTo(JSON.valueToTree(labels));
+    assertThat(optedOut.path("spec").has("initContainers")).as("init containers of the opted-out Pod").isFalse();
+    assertThat(names(optedOut.path("spec").path("containers"))).containsExactly("app");
+    assertThat(optedOut.path("metadata").path("labels")).isEqualTo(JSON.valueToTree(optOut));
   }
 
   @Test

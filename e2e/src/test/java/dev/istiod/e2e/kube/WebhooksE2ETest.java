@@ -26,6 +26,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * istiod's admission webhooks as a real kube-apiserver calls them. The webhook configurations and the injector
@@ -181,18 +183,36 @@ class WebhooksE2ETest {
     assertThat(optedOut.path("metadata").path("labels")).isEqualTo(JSON.valueToTree(optOut));
   }
 
-  @Test
+  /** Where the injector puts istio-proxy: a native sidecar (this node's default) or, opted out, a container. */
+  enum Placement {
+    NATIVE_SIDECAR(Map.of(), "initContainers"),
+    CONTAINER(Map.of("sidecar.istio.io/nativeSidecar", "false"), "containers");
+
+    final Map<String, String> annotations;
+    final String list;
+
+    Placement(Map<String, String> annotations, String list) {
+      this.annotations = annotations;
+      this.list = list;
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(Placement.class)
   void theStoredIstioProxyContainer_runAsAKubeletWould_isAStockPilotAgentThatGetsItsCertificateAndConfig(
-      TestInfo info) {
+      Placement placement, TestInfo info) {
     awaitWebhooksCompletedByIstiod();
-    Path workDir = KubeTools.workDir(info);
+    Path workDir = KubeTools.workDir(info, placement.name().toLowerCase(java.util.Locale.ROOT));
     String ns = "mesh-app";
     cluster.apply(injectionNamespace(ns) + "---\n" + serviceAccount(ns, "reviews"));
-    var workload = new PilotAgentProcess.Workload("reviews-v1-0", ns, "reviews");
+    var workload = new PilotAgentProcess.Workload("reviews-v1-" + placement.name().toLowerCase(java.util.Locale.ROOT)
+        .replace('_', '-'), ns, "reviews");
 
     try (TestHost host = TestHost.create();
         TcpRelay istiodRelay = TcpRelay.start(host.machineAddress(), 15012, istiod.secureGrpcPort())) {
-      createPod(ns, workload.pod(), Map.of("app", "reviews", "version", "v1"));
+      JsonNode created = createPod(ns, workload.pod(), Map.of("app", "reviews", "version", "v1"),
+          placement.annotations);
+      assertThat(names(created.path("spec").path(placement.list))).as(placement.list).contains("istio-proxy");
       // What the kubelet reports once the Pod's sandbox has its IP on the node.
       cluster.kubectl("patch", "pod", workload.pod(), "-n", ns, "--subresource=status", "--type=merge", "-p", """
           {"status":{"phase":"Running","hostIP":"%1$s","hostIPs":[{"ip":"%1$s"}],"podIP":"%2$s",
@@ -265,7 +285,12 @@ class WebhooksE2ETest {
    * and is retried; anything else is a failure.
    */
   private static JsonNode createPod(String namespace, String name, Map<String, String> labels) {
-    String pod = KubeYaml.pod(name, namespace, NODE, labels, "reviews", 9080);
+    return createPod(namespace, name, labels, Map.of());
+  }
+
+  private static JsonNode createPod(String namespace, String name, Map<String, String> labels,
+      Map<String, String> annotations) {
+    String pod = KubeYaml.pod(name, namespace, NODE, labels, annotations, "reviews", 9080);
     await("Pod " + namespace + "/" + name + " created").atMost(CONVERGENCE_BOUND).pollInterval(Duration.ofMillis(500))
         .until(() -> {
           Command.Result created = cluster.kubectlWithInput(pod, "create", "-f", "-");

@@ -183,6 +183,26 @@ class WebhooksE2ETest {
     assertThat(optedOut.path("metadata").path("labels")).isEqualTo(JSON.valueToTree(optOut));
   }
 
+  @Test
+  void aPodTheInjectorCannotInject_isRefusedWithTheInjectorsReason_andNotStored(TestInfo info) {
+    Path workDir = KubeTools.workDir(info);
+    awaitWebhooksCompletedByIstiod();
+    String ns = "refused";
+    cluster.apply(injectionNamespace(ns) + "---\n" + serviceAccount(ns, "reviews"));
+    createPod(ns, "reviews-v1", Map.of("app", "reviews")); // the API server calls the injector by now
+    String pod = KubeYaml.pod("unknown-template", ns, NODE, Map.of("app", "reviews"),
+        Map.of("inject.istio.io/templates", "no-such-template"), "reviews", 9080);
+
+    Command.Result refused = cluster.kubectlWithInput(pod, "create", "-f", "-");
+    save(workDir.resolve("kubectl-create-refused.txt"), refused.describe());
+
+    assertThat(refused.ok()).as("kubectl create of a Pod asking for an unknown template: " + refused.describe())
+        .isFalse();
+    assertThat(refused.stderr()).contains("admission webhook \"namespace.sidecar-injector.istio.io\" denied the "
+        + "request: ").contains("\"no-such-template\" not found");
+    assertThat(cluster.tryKubectl("get", "pod", "unknown-template", "-n", ns).stderr()).contains("NotFound");
+  }
+
   /** Where the injector puts istio-proxy: a native sidecar (this node's default) or, opted out, a container. */
   enum Placement {
     NATIVE_SIDECAR(Map.of(), "initContainers"),
@@ -275,8 +295,8 @@ class WebhooksE2ETest {
   private static void awaitValidationEnforced(String invalid) {
     awaitWebhooksCompletedByIstiod();
     await("the API server calls istiod's validation").atMost(CONVERGENCE_BOUND).pollInterval(Duration.ofMillis(250))
-        .until(() -> cluster.kubectlWithInput(invalid, "apply", "--dry-run=server", "-f", "-").stderr()
-            .contains(DENIED));
+        .untilAsserted(() -> assertThat(cluster.kubectlWithInput(invalid, "apply", "--dry-run=server", "-f", "-")
+            .stderr()).contains(DENIED));
   }
 
   /**
@@ -292,12 +312,12 @@ class WebhooksE2ETest {
       Map<String, String> annotations) {
     String pod = KubeYaml.pod(name, namespace, NODE, labels, annotations, "reviews", 9080);
     await("Pod " + namespace + "/" + name + " created").atMost(CONVERGENCE_BOUND).pollInterval(Duration.ofMillis(500))
-        .until(() -> {
+        .untilAsserted(() -> {
           Command.Result created = cluster.kubectlWithInput(pod, "create", "-f", "-");
           if (!created.ok() && !created.stderr().contains("failed calling webhook")) {
-            throw new AssertionError(created.describe());
+            throw new IllegalStateException(created.describe()); // not retried
           }
-          return created.ok();
+          assertThat(created.ok()).as(created.describe()).isTrue();
         });
     return Kubelet.storedPod(cluster, namespace, name);
   }

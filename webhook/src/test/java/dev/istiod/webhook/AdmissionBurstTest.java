@@ -126,7 +126,8 @@ class AdmissionBurstTest {
 
   private static String virtualService(int i, String regex) {
     return """
-        {"apiVersion":"networking.istio.io/v1","kind":"VirtualService","metadata":{"name":"vs-%d","namespace":"default"},
+        {"apiVersion":"networking.istio.io/v1","kind":"VirtualService",
+         "metadata":{"name":"vs-%d","namespace":"default"},
          "spec":{"hosts":["reviews"],"http":[{"match":[{"uri":{"regex":"%s"}}],
            "route":[{"destination":{"host":"reviews"}}]}]}}
         """.formatted(i, regex);

@@ -49,7 +49,8 @@ class WebhooksE2ETest {
   static final String NODE = "webhook-node";
   static final String INJECTOR = "istio-sidecar-injector";
   static final List<String> VALIDATORS = List.of("istio-validator-istio-system", "istiod-default-validator");
-  static final String DENIED = "admission webhook \"validation.istio.io\" denied the request: configuration is invalid: ";
+  static final String DENIED =
+      "admission webhook \"validation.istio.io\" denied the request: configuration is invalid: ";
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private static IstiodProcess istiod;
@@ -153,7 +154,8 @@ class WebhooksE2ETest {
     JsonNode proxy = spec.path("initContainers").get(1);
     assertThat(proxy.path("restartPolicy").asText()).isEqualTo("Always");
     assertThat(names(spec.path("containers"))).containsExactly("app");
-    assertThat(spec.path("containers").get(0)).as("the app container").isEqualTo(plain.path("spec").path("containers").get(0));
+    assertThat(spec.path("containers").get(0)).as("the app container")
+        .isEqualTo(plain.path("spec").path("containers").get(0));
     assertThat(names(proxy.path("volumeMounts"))).contains("istio-envoy", "istio-data", "istio-token",
         "istiod-ca-cert", "istio-podinfo", "workload-socket");
     JsonNode volumes = spec.path("volumes");
@@ -351,7 +353,8 @@ class WebhooksE2ETest {
   }
 
   private static List<X509Certificate> caBundle(JsonNode webhook) {
-    return PilotAgentProcess.parseChain(Base64.getDecoder().decode(webhook.path("clientConfig").path("caBundle").asText()));
+    String base64 = webhook.path("clientConfig").path("caBundle").asText();
+    return PilotAgentProcess.parseChain(Base64.getDecoder().decode(base64));
   }
 
   /** The root istiod publishes to every namespace (istio-ca-root-cert), here its own. */

@@ -29,15 +29,18 @@ public final class IstiodProcess implements AutoCloseable {
   private final int httpPort;
   private final int monitoringPort;
   private final int secureGrpcPort;
+  private final int httpsPort;
   private final LocalHttp http = new LocalHttp();
   private final ObjectMapper json = new ObjectMapper();
 
-  private IstiodProcess(ManagedProcess process, int grpcPort, int httpPort, int monitoringPort, int secureGrpcPort) {
+  private IstiodProcess(ManagedProcess process, int grpcPort, int httpPort, int monitoringPort, int secureGrpcPort,
+      int httpsPort) {
     this.process = process;
     this.grpcPort = grpcPort;
     this.httpPort = httpPort;
     this.monitoringPort = monitoringPort;
     this.secureGrpcPort = secureGrpcPort;
+    this.httpsPort = httpsPort;
   }
 
   /** Starts istiod on {@code configDir} and returns once {@code /ready} answers 200. */
@@ -57,7 +60,8 @@ public final class IstiodProcess implements AutoCloseable {
         "--secureGRPCAddr", "127.0.0.1:" + ports.get(3),
         "--httpsAddr", "127.0.0.1:" + ports.get(4)));
     ManagedProcess process = ManagedProcess.start("istiod", command, env, workDir.resolve("istiod.log"));
-    IstiodProcess istiod = new IstiodProcess(process, ports.get(0), ports.get(1), ports.get(2), ports.get(3));
+    IstiodProcess istiod = new IstiodProcess(process, ports.get(0), ports.get(1), ports.get(2), ports.get(3),
+        ports.get(4));
     try {
       istiod.awaitReady();
     } catch (RuntimeException | AssertionError e) {
@@ -87,6 +91,11 @@ public final class IstiodProcess implements AutoCloseable {
   /** The secure gRPC port (--secureGRPCAddr, upstream's 15012): xDS and the CA over TLS. */
   public int secureGrpcPort() {
     return secureGrpcPort;
+  }
+
+  /** The webhook port (--httpsAddr, upstream's 15017): /validate and /inject over HTTPS, on 127.0.0.1. */
+  public int httpsPort() {
+    return httpsPort;
   }
 
   public long pid() {

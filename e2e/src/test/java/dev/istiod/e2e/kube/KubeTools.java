@@ -34,8 +34,13 @@ final class KubeTools {
 
   /** A fresh directory for one test's logs and files: e2e/target/e2e/<class>/<method>/ (kept after the run). */
   static Path workDir(TestInfo info) {
+    return workDir(info, "");
+  }
+
+  /** Like {@link #workDir(TestInfo)}, for one {@code variant} of a parameterized test: .../<method>-<variant>/. */
+  static Path workDir(TestInfo info, String variant) {
     Path dir = outputDir().resolve(info.getTestClass().orElseThrow().getSimpleName())
-        .resolve(info.getTestMethod().orElseThrow().getName());
+        .resolve(info.getTestMethod().orElseThrow().getName() + (variant.isEmpty() ? "" : "-" + variant));
     try {
       if (Files.isDirectory(dir)) {
         try (Stream<Path> paths = Files.walk(dir)) {

@@ -82,6 +82,14 @@ final class KubeYaml {
         """.formatted(name, namespace, indentedMap(labels, "    "), node, serviceAccount, port);
   }
 
+  /** Like {@link #pod(String, String, String, Map, String, int)}, with {@code annotations}. */
+  static String pod(String name, String namespace, String node, Map<String, String> labels,
+      Map<String, String> annotations, String serviceAccount, int port) {
+    String pod = pod(name, namespace, node, labels, serviceAccount, port);
+    return annotations.isEmpty() ? pod : pod.replaceFirst("\n  labels:\n",
+        "\n  annotations:\n" + indentedMap(annotations, "    ") + "\n  labels:\n");
+  }
+
   /** What a kubelet would report for a ready Pod at {@code ip}: a merge patch for the status subresource. */
   static String runningStatus(String ip) {
     return """

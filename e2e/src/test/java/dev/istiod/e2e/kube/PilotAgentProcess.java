@@ -128,6 +128,50 @@ public final class PilotAgentProcess implements AutoCloseable {
     }
   }
 
+  /**
+   * Starts pilot-agent inside {@code host} the way a container runtime starts a Pod's istio-proxy container, so
+   * that nothing but the Pod spec decides how it runs: {@code args} (the container's, {@code $(VAR)}s expanded)
+   * and exactly {@code env} (the container's, resolved as a kubelet would; see {@link Kubelet}), with
+   * {@code rootDir} standing for the container's root filesystem as working directory (the agent's paths are
+   * relative; the volume mounts must already be laid out there). What the image and the node would add is added
+   * in a mount namespace of the agent's own, never on this machine: the image's {@code /usr/local/bin/pilot-agent}
+   * and {@code /usr/local/bin/envoy} (where the agent looks for Envoy by default), its bootstrap template, and an
+   * {@code /etc/hosts} with {@code hostAliases} (name to address, standing in for cluster DNS).
+   */
+  public static PilotAgentProcess startContainer(TestHost host, Workload workload, List<String> args,
+      Map<String, String> env, Map<String, String> hostAliases, Path rootDir, Path log) {
+    try {
+      Path templates = Files.createDirectories(rootDir.resolve("var/lib/istio/envoy"));
+      Files.copy(PilotAgentTools.bootstrapTemplate(), templates.resolve("envoy_bootstrap_tmpl.json"),
+          java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      StringBuilder hosts = new StringBuilder("127.0.0.1\tlocalhost\n::1\tlocalhost\n")
+          .append(host.address()).append('\t').append(workload.pod()).append('\n');
+      hostAliases.forEach((name, address) -> hosts.append(address).append('\t').append(name).append('\n'));
+      Path hostsFile = rootDir.resolveSibling(rootDir.getFileName() + ".hosts");
+      Files.writeString(hostsFile, hosts, StandardCharsets.UTF_8);
+      List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", host.name(), "sh", "-c",
+          "set -e; mount --bind \"$1\" /etc/hosts; mount -t tmpfs proxyv2-image /usr/local/bin; "
+              + "ln -s \"$2\" /usr/local/bin/pilot-agent; ln -s \"$3\" /usr/local/bin/envoy; shift 3; "
+              + "exec /usr/local/bin/pilot-agent \"$@\"",
+          "istio-proxy", hostsFile.toString(), PilotAgentTools.pilotAgent().toString(),
+          Toolchain.envoyBinary().toString()));
+      command.addAll(args);
+      ProcessBuilder builder = new ProcessBuilder(command)
+          .directory(rootDir.toFile())
+          .redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+      builder.environment().clear();
+      // The image's PATH; everything else comes from the Pod spec.
+      builder.environment().put("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+      builder.environment().putAll(env);
+      Process process = builder.start();
+      process.getOutputStream().close();
+      return new PilotAgentProcess(workload, host, host.address(), rootDir, log, process);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot start pilot-agent for " + workload, e);
+    }
+  }
+
   private static void layOut(Path dir, String token, String rootCertPem) throws IOException {
     Path tokens = Files.createDirectories(dir.resolve("var/run/secrets/tokens"));
     Files.writeString(tokens.resolve("istio-token"), token, StandardCharsets.UTF_8);

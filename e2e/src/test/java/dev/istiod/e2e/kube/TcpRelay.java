@@ -38,6 +38,15 @@ public final class TcpRelay implements AutoCloseable {
     }
   }
 
+  /** Like {@link #start(String, int)}, on a given port (e.g. 15012, where a Pod's sidecar expects istiod). */
+  public static TcpRelay start(String listenAddress, int listenPort, int targetPort) {
+    try {
+      return new TcpRelay(new ServerSocket(listenPort, 50, InetAddress.getByName(listenAddress)), targetPort);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot listen on " + listenAddress + ":" + listenPort, e);
+    }
+  }
+
   public int port() {
     return server.getLocalPort();
   }

@@ -121,7 +121,13 @@ public final class ValidationWebhookController implements AutoCloseable {
     try {
       client.admissionRegistration().v1().validatingWebhookConfigurations().resource(updated).update();
     } catch (KubernetesClientException e) {
-      log.warn("updating validating webhook configuration {} failed: {}", name, e.getMessage());
+      if (e.getCode() == 409) {
+        // Expected, not alarming: the informer had not yet seen the last update (ours, right after the
+        // switch to fail-closed, or another replica's); the retry reads the newer version.
+        log.info("validating webhook configuration {} changed meanwhile; will retry", name);
+      } else {
+        log.warn("updating validating webhook configuration {} failed: {}", name, e.getMessage());
+      }
       return ReconcileQueue.Outcome.RETRY;
     }
     log.info("updated validating webhook configuration {} (caBundle{})", name, failClose && ignoring

@@ -110,7 +110,12 @@ public final class WebhookCertPatcher implements AutoCloseable {
       log.info("patched the CA bundle of mutating webhook configuration {}", name);
       return ReconcileQueue.Outcome.DONE;
     } catch (KubernetesClientException e) {
-      log.warn("patching mutating webhook configuration {} failed: {}", name, e.getMessage());
+      if (e.getCode() == 409) {
+        // Another replica (or our own earlier update, not yet in the informer) changed it: retry on the newer one.
+        log.info("mutating webhook configuration {} changed meanwhile; will retry", name);
+      } else {
+        log.warn("patching mutating webhook configuration {} failed: {}", name, e.getMessage());
+      }
       return ReconcileQueue.Outcome.RETRY;
     }
   }

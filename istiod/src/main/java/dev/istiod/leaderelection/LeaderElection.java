@@ -165,7 +165,7 @@ public final class LeaderElection implements AutoCloseable {
         .withLeaderCallbacks(new LeaderCallbacks(
             () -> onSerial(this::startLeading),
             () -> onSerial(this::stopLeading),
-            holder -> log.info("leader election {}: the leader is now {}", options.electionId(), holder)))
+            this::onNewLeader))
         .build()).build();
     this.elector = elector;
     CompletableFuture<?> future = elector.start();
@@ -182,6 +182,13 @@ public final class LeaderElection implements AutoCloseable {
       onSerial(this::stopLeading);
       onSerial(this::runCycle);
     });
+  }
+
+  private void onNewLeader(String holder) {
+    // A released Lease reports an empty holder; that is no news.
+    if (holder != null && !holder.isEmpty()) {
+      log.info("leader election {}: the leader is now {}", options.electionId(), holder);
+    }
   }
 
   private void onSerial(Runnable task) {
@@ -232,6 +239,7 @@ public final class LeaderElection implements AutoCloseable {
       return;
     }
     closed = true;
+    boolean held = leading;
     election.cancel(true);
     // Stop the work first, then give the Lease up, so two replicas never run it at once.
     serial.execute(this::stopLeading);
@@ -247,7 +255,7 @@ public final class LeaderElection implements AutoCloseable {
     // Release now rather than when the cancelled elector gets round to it: the client closes right
     // after, and another replica should not wait out the lease duration after a clean shutdown.
     LeaderElector current = elector;
-    if (current != null) {
+    if (held && current != null) {
       try {
         current.release();
       } catch (RuntimeException e) {

@@ -252,6 +252,8 @@ public final class LeaderElection implements AutoCloseable {
       serial.shutdownNow();
       Thread.currentThread().interrupt();
     }
+    // A cycle that was already starting when close() began may have made a new elector: stop that one too.
+    election.cancel(true);
     // Release now rather than when the cancelled elector gets round to it: the client closes right
     // after, and another replica should not wait out the lease duration after a clean shutdown.
     LeaderElector current = elector;

@@ -1,11 +1,15 @@
 package dev.istiod.leaderelection;
 
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElectionConfigBuilder;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElector;
 import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaseLock;
 import java.time.Duration;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -95,7 +99,6 @@ public final class LeaderElection implements AutoCloseable {
   private volatile boolean leading;
   private volatile boolean closed;
   private volatile CompletableFuture<?> election = CompletableFuture.completedFuture(null);
-  private volatile LeaderElector elector;
 
   private LeaderElection(KubernetesClient client, Options options, List<Work> work) {
     this.client = client;
@@ -167,7 +170,6 @@ public final class LeaderElection implements AutoCloseable {
             () -> onSerial(this::stopLeading),
             this::onNewLeader))
         .build()).build();
-    this.elector = elector;
     CompletableFuture<?> future = elector.start();
     election = future;
     future.whenComplete((ignored, error) -> {
@@ -232,6 +234,23 @@ public final class LeaderElection implements AutoCloseable {
     running.clear();
   }
 
+  /**
+   * Gives the Lease up as client-go does: no holder, a one-second duration from now. (fabric8's own
+   * release leaves the holder in place: its patch drops the null holder.) Only while this replica
+   * still holds it, and conditional on the version read, so a new leader's Lease is never touched.
+   */
+  private void release() {
+    Lease lease = client.leases().inNamespace(options.namespace()).withName(options.electionId()).get();
+    if (lease == null || lease.getSpec() == null || !options.identity().equals(lease.getSpec().getHolderIdentity())) {
+      return;
+    }
+    ZonedDateTime now = ZonedDateTime.now(ZoneOffset.UTC);
+    client.leases().inNamespace(options.namespace()).resource(new LeaseBuilder(lease).editSpec()
+        .withHolderIdentity("").withLeaseDurationSeconds(1).withAcquireTime(now).withRenewTime(now)
+        .endSpec().build()).update();
+    log.info("leader election {}: lease released", options.electionId());
+  }
+
   /** Stops the work, releases the Lease (so another replica leads at once) and leaves the election. */
   @Override
   public void close() {
@@ -256,10 +275,9 @@ public final class LeaderElection implements AutoCloseable {
     election.cancel(true);
     // Release now rather than when the cancelled elector gets round to it: the client closes right
     // after, and another replica should not wait out the lease duration after a clean shutdown.
-    LeaderElector current = elector;
-    if (held && current != null) {
+    if (held) {
       try {
-        current.release();
+        release();
       } catch (RuntimeException e) {
         log.warn("leader election {}: cannot release the lease: {}", options.electionId(), e.toString());
       }

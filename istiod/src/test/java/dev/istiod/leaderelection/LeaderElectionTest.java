@@ -90,6 +90,15 @@ class LeaderElectionTest {
   }
 
   @Test
+  void close_releasesTheLease() {
+    Counted work = new Counted();
+    LeaderElection a = elect("istiod-a", work);
+    await().atMost(TAKEOVER_BOUND).until(a::isLeader);
+    a.close();
+    assertThat(holder()).as("holder after a clean shutdown").isNullOrEmpty();
+  }
+
+  @Test
   void disabled_runsTheWorkWithoutALease() {
     Counted work = new Counted();
     try (LeaderElection e = LeaderElection.start(null, new LeaderElection.Options(NS, "istiod-a", ID, TTL, false),

@@ -27,7 +27,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * Two istiod replicas against one real kube-apiserver, as a Deployment with {@code replicas: 2} runs them: both
  * serve xDS to a real Envoy, exactly one holds the {@code istio-namespace-controller-election} Lease and publishes
  * {@code istio-ca-root-cert}, and when that one is killed with SIGKILL (no chance to release the Lease) the other
- * takes the Lease over once it expires and publishes to namespaces made afterwards.
+ * takes the Lease over once it expires and publishes to namespaces made meanwhile and afterwards. A leader that
+ * shuts down cleanly releases the Lease.
  */
 @Tag("e2e")
 @Timeout(value = 6, unit = TimeUnit.MINUTES)
@@ -102,6 +103,10 @@ class LeaderElectionE2ETest {
       cluster.apply(injectorWebhook("injector-after"));
       assertThat(awaitCaBundle("injector-after")).isEqualTo(root);
       assertThat(survivor.ready()).as("the survivor still serves").isTrue();
+
+      // A clean shutdown (SIGTERM) gives the Lease up at once, so a new replica need not wait for it to expire.
+      survivor.stop();
+      assertThat(leaseHolder()).as("holder of Lease " + LEASE + " after the leader shut down").isEmpty();
     }
   }
 

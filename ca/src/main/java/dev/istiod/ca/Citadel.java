@@ -26,6 +26,7 @@ import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
@@ -42,8 +43,10 @@ import org.slf4j.LoggerFactory;
  *   <li>the caller authenticators (client certificate, then Kubernetes token) and the node
  *       authorizer for impersonation;
  *   <li>the gRPC service ({@link #service()}) and its metrics;
- *   <li>in a cluster, the {@code istio-ca-root-cert} publisher, refreshed on every bundle change.
  * </ol>
+ * In a cluster, the {@code istio-ca-root-cert} publisher (upstream's namespace controller) is a
+ * singleton across istiod replicas: istiod starts it with {@link #startRootCertPublisher()} only
+ * while it holds the namespace-controller lease, and stops it when the lease is lost.
  * istiod's serving certificate is separate ({@link #startServingCertificate}) because it depends
  * on {@code PILOT_CERT_PROVIDER} and the mesh config. Background work (rotation checks, plugged-CA
  * polling, ConfigMap writes, serving-cert renewal) runs on one daemon thread owned here.
@@ -56,19 +59,20 @@ public final class Citadel implements AutoCloseable {
   private final Authenticators authenticators;
   private final CaServer service;
   private final ScheduledExecutorService executor;
-  private final Optional<RootCertPublisher> publisher;
+  private final KubernetesClient kube;
   private final boolean selfSigned;
   private final List<AutoCloseable> closeables;
+  // The running publisher while istiod leads the namespace controller election; null otherwise.
+  private final AtomicReference<RootCertPublisher> publisher = new AtomicReference<>();
 
   private Citadel(CaOptions options, IstioCa ca, Authenticators authenticators, CaServer service,
-      ScheduledExecutorService executor, Optional<RootCertPublisher> publisher, boolean selfSigned,
-      List<AutoCloseable> closeables) {
+      ScheduledExecutorService executor, KubernetesClient kube, boolean selfSigned, List<AutoCloseable> closeables) {
     this.options = options;
     this.ca = ca;
     this.authenticators = authenticators;
     this.service = service;
     this.executor = executor;
-    this.publisher = publisher;
+    this.kube = kube;
     this.selfSigned = selfSigned;
     this.closeables = closeables;
   }
@@ -127,17 +131,10 @@ public final class Citadel implements AutoCloseable {
       Authenticators authenticators = new Authenticators(list);
       CaServer service = new CaServer(ca, authenticators, nodeAuthorizer, new CaMetrics(registry, ca));
 
-      Optional<RootCertPublisher> publisher = Optional.empty();
-      if (kube != null) {
-        IstioCa signer = ca;
-        RootCertPublisher p = new RootCertPublisher(kube, options.rootCertConfigMap(),
-            () -> signer.bundle().rootsPem(), executor);
-        ca.onBundleChange(b -> p.rootsChanged());
-        p.start();
-        closeables.add(p);
-        publisher = Optional.of(p);
-      }
-      return new Citadel(options, ca, authenticators, service, executor, publisher, plugged.isEmpty(), closeables);
+      Citadel citadel = new Citadel(options, ca, authenticators, service, executor, kube, plugged.isEmpty(),
+          closeables);
+      ca.onBundleChange(b -> citadel.rootCertPublisher().ifPresent(RootCertPublisher::rootsChanged));
+      return citadel;
     } catch (IOException | InterruptedException | RuntimeException e) {
       closeAll(closeables);
       throw e;
@@ -179,9 +176,33 @@ public final class Citadel implements AutoCloseable {
     return selfSigned;
   }
 
-  /** The ConfigMap publisher when running in a cluster. */
+  /** The ConfigMap publisher while one runs (see {@link #startRootCertPublisher()}). */
   public Optional<RootCertPublisher> rootCertPublisher() {
-    return publisher;
+    return Optional.ofNullable(publisher.get());
+  }
+
+  /**
+   * Starts publishing the trust bundle as the {@code istio-ca-root-cert} ConfigMap of every
+   * namespace, refreshed on every bundle change, until the returned handle is closed. Each call
+   * makes a fresh publisher with fresh informers, so istiod can stop it when it loses leadership
+   * and start it again when it wins it back.
+   *
+   * @throws IllegalStateException without a cluster, or while a publisher already runs
+   */
+  public AutoCloseable startRootCertPublisher() {
+    if (kube == null) {
+      throw new IllegalStateException("no cluster: there are no namespaces to publish the root certificate to");
+    }
+    RootCertPublisher p = new RootCertPublisher(kube, options.rootCertConfigMap(), () -> ca.bundle().rootsPem(),
+        executor);
+    if (!publisher.compareAndSet(null, p)) {
+      throw new IllegalStateException("the root certificate publisher is already running");
+    }
+    p.start();
+    return () -> {
+      publisher.compareAndSet(p, null);
+      p.close();
+    };
   }
 
   /**
@@ -207,6 +228,10 @@ public final class Citadel implements AutoCloseable {
 
   @Override
   public void close() {
+    RootCertPublisher running = publisher.getAndSet(null);
+    if (running != null) {
+      running.close();
+    }
     synchronized (closeables) {
       closeAll(closeables);
     }

@@ -49,14 +49,39 @@ class CitadelTest {
       assertThat(first.ca().bundle().signingCert().getSubjectX500Principal().getName()).isEqualTo("O=cluster.local");
       assertThat(client.secrets().inNamespace("istio-system").withName("istio-ca-secret").get()).isNotNull();
       firstRoots = first.ca().bundle().rootsPem();
-      await().atMost(Duration.ofSeconds(30)).until(() -> {
-        ConfigMap cm = client.configMaps().inNamespace("default").withName("istio-ca-root-cert").get();
-        return cm != null && firstRoots.equals(cm.getData().get("root-cert.pem"));
-      });
+      assertThat(first.rootCertPublisher()).as("nothing publishes before istiod leads").isEmpty();
+      try (AutoCloseable publishing = first.startRootCertPublisher()) {
+        await().atMost(Duration.ofSeconds(30)).until(() -> firstRoots.equals(publishedRoot("default")));
+      }
     }
     try (Citadel restarted = start(client)) {
       assertThat(restarted.ca().bundle().rootsPem()).isEqualTo(firstRoots);
     }
+  }
+
+  @Test
+  void theRootCertPublisher_stopsWhenClosed_andStartsAgain() throws Exception {
+    try (Citadel citadel = start(client)) {
+      String roots = citadel.ca().bundle().rootsPem();
+      AutoCloseable first = citadel.startRootCertPublisher();
+      assertThatThrownBy(citadel::startRootCertPublisher).isInstanceOf(IllegalStateException.class);
+      first.close();
+      assertThat(citadel.rootCertPublisher()).isEmpty();
+      createNamespace("while-stopped");
+      try (AutoCloseable again = citadel.startRootCertPublisher()) {
+        await().atMost(Duration.ofSeconds(30)).until(() -> roots.equals(publishedRoot("while-stopped")));
+      }
+    }
+  }
+
+  private void createNamespace(String name) {
+    client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build())
+        .create();
+  }
+
+  private String publishedRoot(String namespace) {
+    ConfigMap cm = client.configMaps().inNamespace(namespace).withName("istio-ca-root-cert").get();
+    return cm == null || cm.getData() == null ? null : cm.getData().get("root-cert.pem");
   }
 
   @Test
@@ -65,6 +90,8 @@ class CitadelTest {
     try (Citadel first = start(null)) {
       roots = first.ca().bundle().rootsPem();
       assertThat(first.rootCertPublisher()).isEmpty();
+      assertThatThrownBy(first::startRootCertPublisher).isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("no cluster");
       assertThat(first.authenticators().list()).extracting(a -> a.type()).containsExactly("ClientCertAuthenticator");
     }
     try (Citadel restarted = start(null)) {

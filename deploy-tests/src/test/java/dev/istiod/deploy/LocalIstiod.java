@@ -25,11 +25,13 @@ final class LocalIstiod implements AutoCloseable {
   private final Process process;
   private final Path log;
   private final int httpPort;
+  private final int secureGrpcPort;
 
-  private LocalIstiod(Process process, Path log, int httpPort) {
+  private LocalIstiod(Process process, Path log, int httpPort, int secureGrpcPort) {
     this.process = process;
     this.log = log;
     this.httpPort = httpPort;
+    this.secureGrpcPort = secureGrpcPort;
   }
 
   static LocalIstiod start(Path kubeconfig, Map<String, String> env, Path workDir) {
@@ -51,7 +53,7 @@ final class LocalIstiod implements AutoCloseable {
     builder.environment().remove("KUBERNETES_SERVICE_HOST");
     builder.environment().putAll(env);
     try {
-      return new LocalIstiod(builder.start(), log, ports.get(1));
+      return new LocalIstiod(builder.start(), log, ports.get(1), ports.get(3));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start " + command, e);
     }
@@ -80,6 +82,29 @@ final class LocalIstiod implements AutoCloseable {
       sleep(Duration.ofMillis(500));
     }
     throw new AssertionError("istiod not ready within " + bound + ":\n" + logTail(80));
+  }
+
+  /** True when GET /ready answers 200 now. */
+  boolean ready() {
+    HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    try {
+      return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/ready"))
+          .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+    } catch (IOException notYet) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** The secure gRPC port (upstream's 15012): xDS and the CA over TLS. */
+  int secureGrpcPort() {
+    return secureGrpcPort;
+  }
+
+  boolean isAlive() {
+    return process.isAlive();
   }
 
   String log() {

@@ -27,6 +27,7 @@ import java.util.Map;
  * @param injectEnabled INJECT_ENABLED: serve the sidecar injector on the webhook port (true)
  * @param enableNativeSidecars ENABLE_NATIVE_SIDECARS: true, false or auto (auto)
  * @param compliancePolicy COMPLIANCE_POLICY ("" for none)
+ * @param leaderElection ENABLE_LEADER_ELECTION and the lease duration of the singleton controllers
  */
 record Features(
     Duration debounceAfter,
@@ -47,7 +48,32 @@ record Features(
     String istiodCustomHost,
     boolean injectEnabled,
     String enableNativeSidecars,
-    String compliancePolicy) {
+    String compliancePolicy,
+    LeaderElectionKnobs leaderElection) {
+
+  /**
+   * @param enabled ENABLE_LEADER_ELECTION: elect one replica for the singleton controllers (true);
+   *     false assumes a single istiod and runs them directly
+   * @param ttl ISTIOD_LEADER_ELECTION_TTL, not upstream's (which fixes 30s): the Lease duration;
+   *     renew deadline and retry period are half and a quarter of it
+   * @param identity the Lease holder identity: POD_NAME, else (like upstream) "unknown-" and the
+   *     host name, here with the process id too, so two local replicas never share one
+   */
+  record LeaderElectionKnobs(boolean enabled, Duration ttl, String identity) {}
+
+  private static String electionIdentity(Map<String, String> env) {
+    String podName = env.get("POD_NAME");
+    if (podName != null && !podName.isBlank()) {
+      return podName;
+    }
+    String host;
+    try {
+      host = java.net.InetAddress.getLocalHost().getHostName();
+    } catch (java.io.IOException e) {
+      host = "localhost";
+    }
+    return "unknown-" + host + "-" + ProcessHandle.current().pid();
+  }
 
   /** The CA's environment knobs, with upstream's names and defaults. */
   record CaKnobs(
@@ -104,7 +130,9 @@ record Features(
         r.string("ISTIOD_CUSTOM_HOST", ""),
         r.bool("INJECT_ENABLED", true),
         r.string("ENABLE_NATIVE_SIDECARS", "auto"),
-        r.string("COMPLIANCE_POLICY", ""));
+        r.string("COMPLIANCE_POLICY", ""),
+        new LeaderElectionKnobs(r.bool("ENABLE_LEADER_ELECTION", true),
+            r.duration("ISTIOD_LEADER_ELECTION_TTL", Duration.ofSeconds(30)), electionIdentity(env)));
   }
 
   /** Reads typed values, failing with the variable's name on bad input. */

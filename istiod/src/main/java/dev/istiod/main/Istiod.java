@@ -8,6 +8,8 @@ import dev.istiod.configstore.kube.KubeConfigStore;
 import dev.istiod.configstore.kube.MeshConfigWatcher;
 import dev.istiod.configstore.KindRegistry;
 import dev.istiod.configstore.MemoryConfigStore;
+import dev.istiod.leaderelection.ElectionIds;
+import dev.istiod.leaderelection.LeaderElection;
 import dev.istiod.model.ConfigEvent;
 import dev.istiod.model.ConfigKey;
 import dev.istiod.model.ConfigStore;
@@ -214,6 +216,7 @@ final class Istiod implements AutoCloseable {
     startSecureGrpc();
     startWebhooks();
     startHttp();
+    startSingletonControllers();
 
     // Proxies are let in only once every cache has synced; until then /ready answers 503 and
     // streams are refused, so no proxy sees config from half-loaded caches. A cluster that is not
@@ -510,6 +513,23 @@ final class Istiod implements AutoCloseable {
         validationController.caBundleChanged();
       });
     }
+  }
+
+  /**
+   * Work that one replica does for all: publishing {@code istio-ca-root-cert} to every namespace
+   * (upstream's namespace controller), run only while this replica holds the
+   * {@value ElectionIds#NAMESPACE_CONTROLLER} Lease. As upstream, the webhook caBundle patcher and
+   * the validation webhook controller are not elected: every replica runs them, and their updates
+   * are idempotent (a conflict is retried).
+   */
+  private void startSingletonControllers() {
+    if (kube == null || citadel == null) {
+      return;
+    }
+    Features f = options.features();
+    LeaderElection.Options election = new LeaderElection.Options(f.podNamespace(), f.leaderElection().identity(),
+        ElectionIds.NAMESPACE_CONTROLLER, f.leaderElection().ttl(), f.leaderElection().enabled());
+    closeables.add(LeaderElection.start(kube, election, List.of(citadel::startRootCertPublisher)));
   }
 
   private NativeSidecars.NodeVersions nodeVersions() {

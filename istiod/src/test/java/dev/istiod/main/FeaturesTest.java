@@ -18,6 +18,15 @@ class FeaturesTest {
     assertThat(f.pushThrottle()).isEqualTo(Math.min(15 + 5 * Runtime.getRuntime().availableProcessors(), 100));
     assertThat(f.podNamespace()).isEqualTo("istio-system");
     assertThat(f.maxRecvMsgSize()).isEqualTo(4 * 1024 * 1024);
+    assertThat(f.leaderElection().enabled()).isTrue();
+    assertThat(f.leaderElection().ttl()).isEqualTo(Duration.ofSeconds(30));
+  }
+
+  @Test
+  void fromEnvironment_leaderElection_canBeTurnedOffOrShortened() {
+    Features f = Features.fromEnvironment(Map.of("ENABLE_LEADER_ELECTION", "false", "ISTIOD_LEADER_ELECTION_TTL", "4s"));
+    assertThat(f.leaderElection().enabled()).isFalse();
+    assertThat(f.leaderElection().ttl()).isEqualTo(Duration.ofSeconds(4));
   }
 
   @Test

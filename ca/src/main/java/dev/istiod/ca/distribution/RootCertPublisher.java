@@ -44,6 +44,9 @@ public final class RootCertPublisher implements AutoCloseable {
   private final ScheduledExecutorService executor;
   private final SharedIndexInformer<Namespace> namespaces;
   private final SharedIndexInformer<ConfigMap> configMaps;
+  // Set by close(): writes still queued on the (shared) executor are dropped, so a publisher that
+  // lost leadership never writes again.
+  private volatile boolean closed;
 
   /**
    * @param configMapName {@code PILOT_CA_CERT_CONFIGMAP} (default {@value #DEFAULT_CONFIGMAP})
@@ -113,13 +116,16 @@ public final class RootCertPublisher implements AutoCloseable {
   }
 
   private void enqueue(String namespace) {
-    if (EXCLUDED.contains(namespace)) {
+    if (closed || EXCLUDED.contains(namespace)) {
       return;
     }
     executor.execute(() -> syncQuietly(namespace));
   }
 
   private void syncQuietly(String namespace) {
+    if (closed) {
+      return;
+    }
     try {
       sync(namespace);
     } catch (KubernetesClientException e) {
@@ -182,8 +188,10 @@ public final class RootCertPublisher implements AutoCloseable {
     return l != null && "true".equals(l.get("istio.io/config"));
   }
 
+  /** Stops watching and writing; queued writes are dropped. A closed publisher cannot start again. */
   @Override
   public void close() {
+    closed = true;
     namespaces.close();
     configMaps.close();
   }

@@ -25,6 +25,8 @@ import dev.istiod.serviceregistry.kube.KubeServiceRegistry;
 import dev.istiod.serviceregistry.kube.PodInfo;
 import dev.istiod.serviceregistry.serviceentry.ServiceEntryRegistry;
 import dev.istiod.xds.gen.Generators;
+import dev.istiod.xds.server.ControlPlaneInstance;
+import dev.istiod.xds.server.DebugAccess;
 import dev.istiod.xds.grpcgen.ProxylessGrpc;
 import dev.istiod.xds.server.DiscoveryServer;
 import dev.istiod.xds.server.GrpcServerOptions;
@@ -188,6 +190,9 @@ final class Istiod implements AutoCloseable {
     if (citadel != null) {
       discovery.authenticator(this::authenticateXdsCaller);
     }
+    // istioctl's debug types over xDS (proxy-status, x version): who may ask, and who answers.
+    discovery.debugAccess(new DebugAccess(f.enableDebugEndpointAuth(), f.debugEndpointAuthAllowedNamespaces()));
+    discovery.controlPlane(ControlPlaneInstance.istiod(f.podName(), Version.current()));
     closeables.add(discovery);
     sink.set(discovery);
     discovery.start();

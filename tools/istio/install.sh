@@ -49,11 +49,11 @@ agent_installed() {
 }
 
 istioctl_installed() {
-  # Without --remote=false istioctl would look for a cluster; the long form carries version and revision.
+  # Without --remote=false istioctl would look for a cluster; its JSON carries the version and the revision.
   local out
   [ -x "$bin/istioctl" ] || return 1
-  out="$("$bin/istioctl" version --remote=false 2>/dev/null)" || return 1
-  [[ "$out" == *"Version:\"$ISTIO_VERSION\""* && "$out" == *"GitRevision:\"$revision"* ]]
+  out="$("$bin/istioctl" version --remote=false -o json 2>/dev/null)" || return 1
+  [[ "$out" == *"\"version\": \"$ISTIO_VERSION\""* && "$out" == *"\"revision\": \"$revision"* ]]
 }
 
 installed() { agent_installed && istioctl_installed; }

@@ -10,8 +10,10 @@ import java.util.regex.Pattern;
 
 /**
  * The real istioctl (tools/istio/install.sh, the same Istio version as pilot-agent) pointed at an istiod that is
- * not a Pod: every command gets {@code --xds-address}, and the cluster's kubeconfig so that istioctl can ask the
- * API server for the token it presents on the secure port (and so it never reads the user's own kubeconfig).
+ * not a Pod: every command gets {@code --xds-address}, and a cluster's kubeconfig (never the user's). istioctl
+ * needs a reachable API server even with {@code --xds-address --plaintext}: building its client waits for an
+ * informer on the cluster's webhook configurations (to find the default revision), so without one it hangs; on
+ * the secure port it also asks the API server for the token it presents.
  */
 final class Istioctl {
   /** istioctl's own --timeout is 30 s; this bounds a hung process. */

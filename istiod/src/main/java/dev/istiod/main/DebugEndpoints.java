@@ -73,6 +73,10 @@ final class DebugEndpoints {
         .route("/debug/endpointz", r -> json(endpointShardz()))
         .route("/debug/push_status", r -> json(JSON.valueToTree(discovery.pushStats())))
         .route("/debug/mesh", r -> json(proto(mesh.get())));
+    // Upstream's list of debug commands (names without /debug/), which `istioctl x internal-debug --list` reads.
+    server.route("/debug/list", r -> json(JSON.valueToTree(server.paths().stream()
+        .filter(p -> p.startsWith("/debug/") && !p.equals("/debug/list"))
+        .map(p -> p.substring("/debug/".length())).sorted().toList())));
     server.route("/debug", r -> json(JSON.valueToTree(server.paths())));
   }
 

@@ -580,6 +580,12 @@ final class Istiod implements AutoCloseable {
       monitoringServer.route("/metrics", r -> HttpEndpoints.Response.text(200, PrometheusText.render(metrics.scrape())));
       monitoringServer.route("/version", r -> HttpEndpoints.Response.text(200, Version.current() + "\n"));
       debug.registerOn(monitoringServer);
+      // The same pages for istioctl over xDS (istio.io/debug, `istioctl x internal-debug`).
+      HttpEndpoints pages = monitoringServer;
+      discovery.debugPages(page -> {
+        HttpEndpoints.Response r = pages.serveInProcess("/debug/" + page);
+        return java.util.Optional.of(new dev.istiod.xds.server.DebugPages.Page(r.status(), r.body()));
+      });
       monitoringServer.start();
       closeables.add(monitoringServer);
     }

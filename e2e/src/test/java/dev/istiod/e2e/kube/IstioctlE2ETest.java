@@ -143,6 +143,20 @@ class IstioctlE2ETest {
   }
 
   @Test
+  void internalDebug_readsIstiodsDebugPagesOverXds(TestInfo info) {
+    Istioctl istioctl = secureIstioctl(KubeTools.workDir(info));
+
+    Command.Result syncz = istioctl.run("x", "internal-debug", "syncz").orFail();
+    assertThat(syncz.stdout()).as(syncz.describe()).contains("\"proxy\": \"" + SLEEP.proxyId() + "\"");
+
+    Command.Result dump = istioctl.run("x", "internal-debug", "config_dump?proxyID=" + SLEEP.proxyId()).orFail();
+    assertThat(dump.stdout()).as(dump.describe()).contains(HTTPBIN_CLUSTER);
+
+    Command.Result list = istioctl.run("x", "internal-debug", "--list").orFail();
+    assertThat(list.stdout()).as(list.describe()).contains("\"syncz\"").contains("\"config_dump\"");
+  }
+
+  @Test
   void plaintextPort_refusesDebugToAnUnauthenticatedCaller_asUpstreamsDefault(TestInfo info) {
     Istioctl plaintext = Istioctl.plaintext(cluster, mesh.istiod().grpcPort(), KubeTools.workDir(info));
 

@@ -83,6 +83,11 @@ class IstioctlPlaintextE2ETest {
       Command.Result version = istioctl.run("x", "version").orFail();
       assertThat(version.stdout()).as(version.describe()).contains("data plane version: 1.28.0 (2 proxies)");
 
+      // Debug pages (istio.io/debug) need a proven identity whatever ENABLE_DEBUG_ENDPOINT_AUTH says, as upstream.
+      Command.Result pages = istioctl.run("x", "internal-debug", "syncz");
+      assertThat(pages.ok()).as(pages.describe()).isFalse();
+      assertThat(pages.stderr()).as(pages.describe()).contains("authentication required");
+
       Command.Result onlyOther = istioctl.run("proxy-status", "-n", "elsewhere").orFail();
       assertThat(Istioctl.table(onlyOther.stdout())).as("proxies of namespace elsewhere:\n" + onlyOther.stdout())
           .isEmpty();

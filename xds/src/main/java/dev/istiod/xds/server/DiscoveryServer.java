@@ -100,6 +100,7 @@ public final class DiscoveryServer
   private volatile XdsAuthenticator authenticator = XdsAuthenticator.NONE;
   private volatile DebugAccess debugAccess = DebugAccess.DEFAULT;
   private volatile ControlPlaneInstance controlPlane = ControlPlaneInstance.istiod("istiod", "unknown");
+  private volatile DebugPages debugPages = DebugPages.NONE;
 
   /**
    * A server on the system clock, with its own debounce thread.
@@ -142,6 +143,7 @@ public final class DiscoveryServer
     Map<String, XdsGenerator> all = new java.util.HashMap<>(given);
     all.putIfAbsent(TypeUrls.DEBUG_SYNCZ, new SynczGenerator(this));
     all.putIfAbsent(TypeUrls.DEBUG_CONFIG_DUMP, new ConfigDumpGenerator(this));
+    all.putIfAbsent(TypeUrls.DEBUG, new DebugGenerator(this));
     return Map.copyOf(all);
   }
 
@@ -185,6 +187,21 @@ public final class DiscoveryServer
     return controlPlane;
   }
 
+  /** Sets istiod's debug pages, which the {@code istio.io/debug} type renders ({@code istioctl x internal-debug}). */
+  public void debugPages(DebugPages pages) {
+    this.debugPages = Objects.requireNonNull(pages, "pages");
+  }
+
+  DebugPages debugPages() {
+    return debugPages;
+  }
+
+  /** The mesh's root namespace (istio-system by default): debug callers from it see everything. */
+  String systemNamespace() {
+    String root = env.mesh().get().getRootNamespace();
+    return root.isEmpty() ? "istio-system" : root;
+  }
+
   /**
    * What a debug caller may see; the mesh's root namespace is the system namespace, as upstream's StatusGen.
    *
@@ -192,8 +209,7 @@ public final class DiscoveryServer
    *     enforced and the caller proved no identity, which ends its stream
    */
   DebugAccess.Scope debugScope(Proxy caller) {
-    String root = env.mesh().get().getRootNamespace();
-    DebugAccess.Scope scope = debugAccess.scopeOf(caller, root.isEmpty() ? "istio-system" : root);
+    DebugAccess.Scope scope = debugAccess.scopeOf(caller, systemNamespace());
     if (scope instanceof DebugAccess.Denied) {
       log.warn("proxy {} is not authorized to receive debug info. Ensure you are connecting over TLS port and are "
           + "authenticated.", caller.id());

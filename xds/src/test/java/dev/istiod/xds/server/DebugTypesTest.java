@@ -244,4 +244,66 @@ class DebugTypesTest {
 
     istioctl.expectNoResponse(java.time.Duration.ofMillis(300));
   }
+
+  // ---- istio.io/debug: istiod's debug pages (istioctl x internal-debug) ----
+
+  private void pages() {
+    fake.server().debugPages(page -> switch (page.split("\\?")[0]) {
+      case "syncz" -> java.util.Optional.of(new DebugPages.Page(200, "[\"syncz page\"]".getBytes()));
+      case "config_dump" -> java.util.Optional.of(new DebugPages.Page(200, ("dump of " + page).getBytes()));
+      default -> java.util.Optional.empty();
+    });
+  }
+
+  private static String body(DiscoveryResponse r) {
+    assertThat(r.getResourcesList()).singleElement().satisfies(a -> assertThat(a.getTypeUrl()).isEqualTo(TypeUrls.DEBUG));
+    return r.getResources(0).getValue().toStringUtf8();
+  }
+
+  @Test
+  void debugPage_needsAnIdentity_evenWithAccessNotEnforced() {
+    fake.server().debugAccess(new DebugAccess(false, Set.of()));
+    pages();
+    AdsTestClient.Sotw istioctl = fake.client().sotw(istioctlNode());
+    istioctl.send(DiscoveryRequest.newBuilder().setTypeUrl(TypeUrls.DEBUG).addResourceNames("syncz").build());
+
+    Status status = istioctl.expectClosed();
+    assertThat(status.getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
+  }
+
+  @Test
+  void debugPage_forTheSystemNamespace_isThePagesBody_andUnknownPagesAre404() {
+    pages();
+    List<String> system = List.of("spiffe://cluster.local/ns/istio-system/sa/default");
+
+    assertThat(body(ask(system, TypeUrls.DEBUG, "syncz"))).isEqualTo("[\"syncz page\"]");
+    assertThat(body(ask(system, TypeUrls.DEBUG, "nonsense"))).isEqualTo("{\"statusCode\":\"404\"}404 page not found\n");
+  }
+
+  @Test
+  void debugPage_forAnotherNamespace_isOnlyTheConfigDumpOfItsOwnProxies() {
+    pages();
+    callerIdentities.set(List.of("spiffe://cluster.local/ns/default/sa/app"));
+    fake.client().sotw(APP).requestAndAck(TypeUrls.CLUSTER);
+    callerIdentities.set(List.of("spiffe://cluster.local/ns/prod/sa/db"));
+    fake.client().sotw(DB).requestAndAck(TypeUrls.CLUSTER);
+    await().until(() -> fake.server().connections().size() == 2);
+
+    callerIdentities.set(List.of("spiffe://cluster.local/ns/default/sa/app"));
+    AdsTestClient.Sotw own = fake.client().sotw(AdsTestClient.sidecarNode("10.9.9.5", "dev", "default"));
+    own.send(DiscoveryRequest.newBuilder().setTypeUrl(TypeUrls.DEBUG)
+        .addResourceNames("config_dump?proxyID=app-1.default").build());
+    assertThat(body(own.expect(TypeUrls.DEBUG))).isEqualTo("dump of config_dump?proxyID=app-1.default");
+
+    AdsTestClient.Sotw other = fake.client().sotw(AdsTestClient.sidecarNode("10.9.9.4", "dev2", "default"));
+    other.send(DiscoveryRequest.newBuilder().setTypeUrl(TypeUrls.DEBUG)
+        .addResourceNames("config_dump?proxyID=db-1.prod").build());
+    assertThat(body(other.expect(TypeUrls.DEBUG))).startsWith("{\"statusCode\":\"404\"}").doesNotContain("dump of");
+
+    AdsTestClient.Sotw denied = fake.client().sotw(AdsTestClient.sidecarNode("10.9.9.3", "dev3", "default"));
+    denied.send(DiscoveryRequest.newBuilder().setTypeUrl(TypeUrls.DEBUG).addResourceNames("syncz").build());
+    Status status = denied.expectClosed();
+    assertThat(status.getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
+    assertThat(status.getDescription()).contains("spiffe://cluster.local/ns/default/sa/app");
+  }
 }

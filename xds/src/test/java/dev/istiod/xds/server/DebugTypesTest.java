@@ -139,6 +139,24 @@ class DebugTypesTest {
   }
 
   @Test
+  void syncz_overDelta_namesEachProxy_andCarriesTheControlPlane() throws Exception {
+    fake.server().debugAccess(new DebugAccess(false, Set.of()));
+    fake.client().delta(APP).subscribeAndAck(TypeUrls.CLUSTER);
+    await().until(() -> fake.server().connections().size() == 1);
+
+    AdsTestClient.Delta istioctl = fake.client().delta(istioctlNode());
+    var syncz = istioctl.subscribe(TypeUrls.DEBUG_SYNCZ).expect(TypeUrls.DEBUG_SYNCZ);
+
+    assertThat(syncz.getResourcesList()).singleElement().satisfies(r -> {
+      assertThat(r.getName()).isEqualTo("app-1.default");
+      assertThat(statuses(r.getResource().unpack(ClientConfig.class)))
+          .containsExactly(Map.entry(TypeUrls.CLUSTER, ConfigStatus.SYNCED));
+    });
+    assertThat(syncz.getRemovedResourcesList()).isEmpty();
+    assertThat(syncz.getControlPlane().getIdentifier()).contains("\"ID\":\"istiod-7d4b9\"");
+  }
+
+  @Test
   void syncz_aProxyThatWasNeverAnswered_isNotSent() throws Exception {
     fake.server().debugAccess(new DebugAccess(false, Set.of()));
     AdsTestClient.Sotw app = fake.client().sotw(APP);

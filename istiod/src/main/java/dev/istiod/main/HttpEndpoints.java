@@ -103,7 +103,8 @@ final class HttpEndpoints implements AutoCloseable {
    */
   Response serveInProcess(String pathAndQuery) {
     int q = pathAndQuery.indexOf('?');
-    return respond("GET", q < 0 ? pathAndQuery : pathAndQuery.substring(0, q), q < 0 ? null : pathAndQuery.substring(q + 1));
+    String path = q < 0 ? pathAndQuery : pathAndQuery.substring(0, q);
+    return respond("GET", path, q < 0 ? null : pathAndQuery.substring(q + 1));
   }
 
   private Response respond(String method, String path, String rawQuery) {

@@ -121,7 +121,8 @@ class IstioctlE2ETest {
     Path envoyDump = work.resolve("envoy-config_dump.json");
     Files.writeString(envoyDump, sleep.agent().envoyAdmin("/config_dump"));
 
-    Command.Result result = secureIstioctl(work).run("proxy-status", "nobody-1.default", "--file", envoyDump.toString());
+    Command.Result result = secureIstioctl(work)
+        .run("proxy-status", "nobody-1.default", "--file", envoyDump.toString());
 
     assertThat(result.ok()).as(result.describe()).isFalse();
     assertThat(result.stderr()).as(result.describe()).contains("unable to find config dump in Istiod responses");

@@ -52,7 +52,8 @@ public record ConfigDump(String connectionId, Proxy proxy, String version, List<
         ClustersConfigDump.DynamicCluster.newBuilder().setVersionInfo(version).setCluster(x.resource())));
     EndpointsConfigDump.Builder eds = EndpointsConfigDump.newBuilder();
     resources(TypeUrls.ENDPOINT).forEach(x -> eds.addDynamicEndpointConfigs(
-        EndpointsConfigDump.DynamicEndpointConfig.newBuilder().setVersionInfo(version).setEndpointConfig(x.resource())));
+        EndpointsConfigDump.DynamicEndpointConfig.newBuilder().setVersionInfo(version)
+            .setEndpointConfig(x.resource())));
     ListenersConfigDump.Builder listeners = ListenersConfigDump.newBuilder().setVersionInfo(version);
     resources(TypeUrls.LISTENER).forEach(x -> listeners.addDynamicListeners(
         ListenersConfigDump.DynamicListener.newBuilder().setName(x.name()).setActiveState(
@@ -62,7 +63,8 @@ public record ConfigDump(String connectionId, Proxy proxy, String version, List<
         RoutesConfigDump.DynamicRouteConfig.newBuilder().setVersionInfo(version).setRouteConfig(x.resource())));
     SecretsConfigDump.Builder secrets = SecretsConfigDump.newBuilder();
     resources(TypeUrls.SECRET).forEach(x -> secrets.addDynamicActiveSecrets(
-        SecretsConfigDump.DynamicSecret.newBuilder().setName(x.name()).setVersionInfo(version).setSecret(x.resource())));
+        SecretsConfigDump.DynamicSecret.newBuilder().setName(x.name()).setVersionInfo(version)
+            .setSecret(x.resource())));
     EcdsConfigDump.Builder extensions = EcdsConfigDump.newBuilder();
     resources(EXTENSION_CONFIG).forEach(x -> extensions.addEcdsFilters(
         EcdsConfigDump.EcdsFilterConfig.newBuilder().setVersionInfo(version).setEcdsFilter(x.resource())));

@@ -361,7 +361,10 @@ abstract sealed class Connection<ReqT, RespT> permits SotwConnection, DeltaConne
     return server.clock().instant();
   }
 
-  /** Whether {@code typeUrl} is served at all: debug types istiod has no generator for are ignored, as before. */
+  /**
+   * Requests never answered: workload health reports (upstream handles them out of band) and debug types this
+   * server has no generator for.
+   */
   final boolean ignored(String typeUrl) {
     return TypeUrls.HEALTH_INFO.equals(typeUrl) || (TypeUrls.isDebug(typeUrl) && server.generator(typeUrl) == null);
   }

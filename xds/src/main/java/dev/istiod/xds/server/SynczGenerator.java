@@ -54,7 +54,8 @@ final class SynczGenerator implements XdsGenerator {
     DebugAccess.Scope scope = server.debugScope(caller);
     List<XdsResource> out = new ArrayList<>();
     for (XdsConnectionSnapshot c : server.connections()) {
-      if (!isProxy(c) || (scope instanceof DebugAccess.Namespace ns && !c.proxy().configNamespace().equals(ns.name()))) {
+      boolean hidden = scope instanceof DebugAccess.Namespace ns && !c.proxy().configNamespace().equals(ns.name());
+      if (!isProxy(c) || hidden) {
         continue;
       }
       out.add(XdsResource.of(c.proxy().id(), clientConfig(c)));
@@ -74,7 +75,8 @@ final class SynczGenerator implements XdsGenerator {
     // out. istioctl filters `proxy-status -n` on NAMESPACE, so a node without it gets its config namespace.
     Struct.Builder meta = Struct.newBuilder();
     putIfPresent(meta, "CLUSTER_ID", p.metadata().clusterId());
-    putIfPresent(meta, "NAMESPACE", p.metadata().namespace().isEmpty() ? p.configNamespace() : p.metadata().namespace());
+    String namespace = p.metadata().namespace();
+    putIfPresent(meta, "NAMESPACE", namespace.isEmpty() ? p.configNamespace() : namespace);
     putIfPresent(meta, "ISTIO_VERSION", p.metadata().istioVersion());
     ClientConfig.Builder config = ClientConfig.newBuilder()
         .setNode(Node.newBuilder().setId(p.id()).setMetadata(meta));

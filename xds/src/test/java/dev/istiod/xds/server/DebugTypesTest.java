@@ -274,7 +274,8 @@ class DebugTypesTest {
   }
 
   private static String body(DiscoveryResponse r) {
-    assertThat(r.getResourcesList()).singleElement().satisfies(a -> assertThat(a.getTypeUrl()).isEqualTo(TypeUrls.DEBUG));
+    assertThat(r.getResourcesList()).singleElement()
+        .satisfies(a -> assertThat(a.getTypeUrl()).isEqualTo(TypeUrls.DEBUG));
     return r.getResources(0).getValue().toStringUtf8();
   }
 

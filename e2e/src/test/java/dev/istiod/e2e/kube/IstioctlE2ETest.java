@@ -158,6 +158,25 @@ class IstioctlE2ETest {
   }
 
   @Test
+  void aCallerOfAnotherNamespace_seesOnlyThatNamespacesProxies(TestInfo info) {
+    Istioctl istioctl = secureIstioctl(KubeTools.workDir(info));
+    // With -i <ns> istioctl presents a token of <ns>/default and says it is a proxy of <ns>.
+    mesh.serviceAccount("default", "default");
+    mesh.serviceAccount("backend", "default");
+
+    Command.Result own = istioctl.run("proxy-status", "-i", "default").orFail();
+    assertThat(Istioctl.table(own.stdout())).as(own.describe()).extracting(r -> r.get("NAME"))
+        .containsExactly(SLEEP.proxyId());
+    Command.Result other = istioctl.run("proxy-status", "-i", "backend").orFail();
+    assertThat(Istioctl.table(other.stdout())).as(other.describe()).isEmpty();
+
+    Command.Result page = istioctl.run("x", "internal-debug", "syncz", "-i", "default");
+    assertThat(page.ok()).as(page.describe()).isFalse();
+    assertThat(page.stderr()).as(page.describe()).contains("PermissionDenied")
+        .contains("the debug info is not available for current identity");
+  }
+
+  @Test
   void plaintextPort_refusesDebugToAnUnauthenticatedCaller_asUpstreamsDefault(TestInfo info) {
     Istioctl plaintext = Istioctl.plaintext(cluster, mesh.istiod().grpcPort(), KubeTools.workDir(info));
 

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Builds Istio's real pilot-agent from the Go module proxy and prints the directory that holds it.
+# Builds Istio's real pilot-agent and istioctl from the Go module proxy and prints the directory that holds them.
 #
-# Cache: ${XDG_CACHE_HOME:-$HOME/.cache}/istiod-java/istio-<ISTIO_VERSION>-<revision>/: bin/pilot-agent and
-# var/lib/istio/envoy/envoy_bootstrap_tmpl.json (the Envoy bootstrap template the proxy image ships). A run that
-# finds both, the agent reporting the pinned version and revision, prints the bin directory and does nothing else.
+# Cache: ${XDG_CACHE_HOME:-$HOME/.cache}/istiod-java/istio-<ISTIO_VERSION>-<revision>/: bin/pilot-agent,
+# bin/istioctl and var/lib/istio/envoy/envoy_bootstrap_tmpl.json (the Envoy bootstrap template the proxy image
+# ships). A run that finds all three, both binaries reporting the pinned version and revision, prints the bin
+# directory and does nothing else; a run that finds only some builds just the missing ones.
 # Go's module and build caches default to .../istiod-java/go/{mod,build}, shared with tools/kube/install.sh;
 # set GOMODCACHE / GOCACHE to use others. Progress goes to stderr: `ISTIO_BIN=$(tools/istio/install.sh)`.
 #
@@ -21,8 +22,8 @@
 # proxy refuses.)
 #
 # Build flags follow Istio's Makefile.core.mk: CGO off, -trimpath, the agent's build tags
-# (AGENT_TAGS=agent,disable_pgv,grpcnotrace,retrynotrace) and pkg/version ldflags (without them the agent
-# reports "unknown").
+# (AGENT_TAGS=agent,disable_pgv,grpcnotrace,retrynotrace), istioctl's (STANDARD_TAGS=vtprotobuf,disable_pgv) and
+# pkg/version ldflags (without them both report "unknown").
 #
 # Needs: go (the version istio's go.mod names or newer; the machine's 1.26 builds 1.28–1.31), and the proxy for
 # a cold build.
@@ -39,13 +40,23 @@ template_dir="$home/var/lib/istio/envoy"
 
 log() { echo "istio/install.sh: $*" >&2; }
 
-installed() {
-  # `pilot-agent version --short` prints the stamped version; the long form carries the revision.
+agent_installed() {
+  # `pilot-agent version` (the long form) carries the stamped version and the revision.
   local out
   [ -x "$bin/pilot-agent" ] && [ -f "$template_dir/envoy_bootstrap_tmpl.json" ] || return 1
   out="$("$bin/pilot-agent" version 2>/dev/null)" || return 1
   [[ "$out" == *"Version:\"$ISTIO_VERSION\""* && "$out" == *"GitRevision:\"$revision"* ]]
 }
+
+istioctl_installed() {
+  # Without --remote=false istioctl would look for a cluster; its JSON carries the version and the revision.
+  local out
+  [ -x "$bin/istioctl" ] || return 1
+  out="$("$bin/istioctl" version --remote=false -o json 2>/dev/null)" || return 1
+  [[ "$out" == *"\"version\": \"$ISTIO_VERSION\""* && "$out" == *"\"revision\": \"$revision"* ]]
+}
+
+installed() { agent_installed && istioctl_installed; }
 
 if installed; then
   printf '%s\n' "$bin"
@@ -91,20 +102,29 @@ src="$(go mod download -json "istio.io/istio@$ISTIO_MODULE_VERSION" | sed -n 's/
 p=istio.io/istio/pkg/version
 ldflags="-s -w -X $p.buildVersion=$ISTIO_VERSION -X $p.buildTag=$ISTIO_VERSION -X $p.buildStatus=Clean"
 ldflags+=" -X $p.buildGitRevision=$revision -X $p.buildOS=linux -X $p.buildArch=$(go env GOARCH)"
-log "building pilot-agent $ISTIO_VERSION (a cold build takes minutes)"
-rm -f "$bin/pilot-agent"
-(cd "$src" && go build -trimpath -tags agent,disable_pgv,grpcnotrace,retrynotrace -ldflags "$ldflags" \
-  -o "$bin/pilot-agent" ./pilot/cmd/pilot-agent) >&2
+if ! agent_installed; then
+  log "building pilot-agent $ISTIO_VERSION (a cold build takes minutes)"
+  rm -f "$bin/pilot-agent"
+  (cd "$src" && go build -trimpath -tags agent,disable_pgv,grpcnotrace,retrynotrace -ldflags "$ldflags" \
+    -o "$bin/pilot-agent" ./pilot/cmd/pilot-agent) >&2
 
-# The agent renders Envoy's bootstrap from ./var/lib/istio/envoy/envoy_bootstrap_tmpl.json (relative to its
-# working directory); the proxy image copies this file there. Keep it beside the binary, in the same layout.
-mkdir -p "$template_dir"
-cp "$src/tools/packaging/common/envoy_bootstrap.json" "$template_dir/envoy_bootstrap_tmpl.json"
-chmod 644 "$template_dir/envoy_bootstrap_tmpl.json"
+  # The agent renders Envoy's bootstrap from ./var/lib/istio/envoy/envoy_bootstrap_tmpl.json (relative to its
+  # working directory); the proxy image copies this file there. Keep it beside the binary, in the same layout.
+  mkdir -p "$template_dir"
+  cp "$src/tools/packaging/common/envoy_bootstrap.json" "$template_dir/envoy_bootstrap_tmpl.json"
+  chmod 644 "$template_dir/envoy_bootstrap_tmpl.json"
+fi
+
+if ! istioctl_installed; then
+  log "building istioctl $ISTIO_VERSION (a cold build takes minutes)"
+  rm -f "$bin/istioctl"
+  (cd "$src" && go build -trimpath -tags vtprotobuf,disable_pgv -ldflags "$ldflags" \
+    -o "$bin/istioctl" ./istioctl/cmd/istioctl) >&2
+fi
 
 if ! installed; then
-  log "built, but $bin/pilot-agent does not report version $ISTIO_VERSION at revision $revision"
+  log "built, but $bin/pilot-agent or $bin/istioctl does not report version $ISTIO_VERSION at revision $revision"
   exit 1
 fi
-log "ready in $((SECONDS - started))s: $("$bin/pilot-agent" version --short 2>/dev/null)"
+log "ready in $((SECONDS - started))s: pilot-agent and istioctl $("$bin/istioctl" version --remote=false --short 2>/dev/null)"
 printf '%s\n' "$bin"

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.google.protobuf.Any;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.util.JsonFormat;
@@ -23,14 +22,9 @@ import dev.istiod.model.ServiceKey;
 import dev.istiod.model.TriggerReason;
 import dev.istiod.xds.EnvoyTypes;
 import dev.istiod.xds.TypeUrls;
-import dev.istiod.xds.XdsResource;
 import dev.istiod.xds.server.ConfigDump;
 import dev.istiod.xds.server.DiscoveryServer;
 import dev.istiod.xds.server.XdsConnectionSnapshot;
-import io.envoyproxy.envoy.admin.v3.ClustersConfigDump;
-import io.envoyproxy.envoy.admin.v3.EndpointsConfigDump;
-import io.envoyproxy.envoy.admin.v3.ListenersConfigDump;
-import io.envoyproxy.envoy.admin.v3.RoutesConfigDump;
 import java.util.List;
 import java.util.Optional;
 import java.util.TreeSet;
@@ -79,6 +73,10 @@ final class DebugEndpoints {
         .route("/debug/endpointz", r -> json(endpointShardz()))
         .route("/debug/push_status", r -> json(JSON.valueToTree(discovery.pushStats())))
         .route("/debug/mesh", r -> json(proto(mesh.get())));
+    // Upstream's list of debug commands (names without /debug/), which `istioctl x internal-debug --list` reads.
+    server.route("/debug/list", r -> json(JSON.valueToTree(server.paths().stream()
+        .filter(p -> p.startsWith("/debug/") && !p.equals("/debug/list"))
+        .map(p -> p.substring("/debug/".length())).sorted().toList())));
     server.route("/debug", r -> json(JSON.valueToTree(server.paths())));
   }
 
@@ -176,44 +174,7 @@ final class DebugEndpoints {
     if (dump.isEmpty()) {
       return HttpEndpoints.Response.text(404, "Proxy not connected to this Pilot instance\n");
     }
-    return HttpEndpoints.Response.json(EnvoyTypes.printer().print(toEnvoyConfigDump(dump.get())));
-  }
-
-  /** Shapes generated resources as Envoy's own admin {@code /config_dump} would show them. */
-  private static io.envoyproxy.envoy.admin.v3.ConfigDump toEnvoyConfigDump(ConfigDump dump) {
-    io.envoyproxy.envoy.admin.v3.ConfigDump.Builder out = io.envoyproxy.envoy.admin.v3.ConfigDump.newBuilder();
-    for (ConfigDump.TypedResources typed : dump.types()) {
-      List<XdsResource> resources = typed.resources();
-      switch (typed.typeUrl()) {
-        case TypeUrls.CLUSTER -> {
-          ClustersConfigDump.Builder b = ClustersConfigDump.newBuilder().setVersionInfo(dump.version());
-          resources.forEach(x -> b.addDynamicActiveClusters(ClustersConfigDump.DynamicCluster.newBuilder()
-              .setVersionInfo(dump.version()).setCluster(x.resource())));
-          out.addConfigs(Any.pack(b.build()));
-        }
-        case TypeUrls.ENDPOINT -> {
-          EndpointsConfigDump.Builder b = EndpointsConfigDump.newBuilder();
-          resources.forEach(x -> b.addDynamicEndpointConfigs(EndpointsConfigDump.DynamicEndpointConfig.newBuilder()
-              .setVersionInfo(dump.version()).setEndpointConfig(x.resource())));
-          out.addConfigs(Any.pack(b.build()));
-        }
-        case TypeUrls.LISTENER -> {
-          ListenersConfigDump.Builder b = ListenersConfigDump.newBuilder().setVersionInfo(dump.version());
-          resources.forEach(x -> b.addDynamicListeners(ListenersConfigDump.DynamicListener.newBuilder()
-              .setName(x.name()).setActiveState(ListenersConfigDump.DynamicListenerState.newBuilder()
-                  .setVersionInfo(dump.version()).setListener(x.resource()))));
-          out.addConfigs(Any.pack(b.build()));
-        }
-        case TypeUrls.ROUTE -> {
-          RoutesConfigDump.Builder b = RoutesConfigDump.newBuilder();
-          resources.forEach(x -> b.addDynamicRouteConfigs(RoutesConfigDump.DynamicRouteConfig.newBuilder()
-              .setVersionInfo(dump.version()).setRouteConfig(x.resource())));
-          out.addConfigs(Any.pack(b.build()));
-        }
-        default -> { }
-      }
-    }
-    return out.build();
+    return HttpEndpoints.Response.json(EnvoyTypes.printer().print(dump.get().toEnvoy(ConfigDump.Endpoints.INCLUDED)));
   }
 
   private ArrayNode registryz() {

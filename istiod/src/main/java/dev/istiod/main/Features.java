@@ -20,6 +20,10 @@ import java.util.Map;
  * @param podNamespace POD_NAMESPACE, istiod's own namespace (istio-system)
  * @param revision REVISION (default)
  * @param enableDebugOnHttp ENABLE_DEBUG_ON_HTTP: serve /debug on the HTTP port (true)
+ * @param enableDebugEndpointAuth ENABLE_DEBUG_ENDPOINT_AUTH: debug types over xDS only for authenticated callers,
+ *     all proxies for the system namespace, own namespace otherwise (true)
+ * @param debugEndpointAuthAllowedNamespaces DEBUG_ENDPOINT_AUTH_ALLOWED_NAMESPACES: comma-separated namespaces
+ *     treated like the system namespace
  * @param pilotCertProvider PILOT_CERT_PROVIDER: who issues istiod's serving certificate (istiod)
  * @param enableCaServer ENABLE_CA_SERVER: serve IstioCertificateService on 15012 (true)
  * @param ca the CA's knobs (CITADEL_*, *_WORKLOAD_CERT_TTL, TOKEN_AUDIENCES, ROOT_CA_DIR, ...)
@@ -42,6 +46,8 @@ record Features(
     String podNamespace,
     String revision,
     boolean enableDebugOnHttp,
+    boolean enableDebugEndpointAuth,
+    java.util.Set<String> debugEndpointAuthAllowedNamespaces,
     String pilotCertProvider,
     boolean enableCaServer,
     CaKnobs ca,
@@ -109,6 +115,9 @@ record Features(
         r.string("POD_NAMESPACE", "istio-system"),
         r.string("REVISION", "default"),
         r.bool("ENABLE_DEBUG_ON_HTTP", true),
+        r.bool("ENABLE_DEBUG_ENDPOINT_AUTH", true),
+        java.util.Arrays.stream(r.string("DEBUG_ENDPOINT_AUTH_ALLOWED_NAMESPACES", "").split(","))
+            .map(String::trim).filter(n -> !n.isEmpty()).collect(java.util.stream.Collectors.toUnmodifiableSet()),
         r.string("PILOT_CERT_PROVIDER", "istiod"),
         r.bool("ENABLE_CA_SERVER", true),
         new CaKnobs(

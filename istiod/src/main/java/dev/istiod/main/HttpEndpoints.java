@@ -88,28 +88,40 @@ final class HttpEndpoints implements AutoCloseable {
   }
 
   private void dispatch(HttpExchange exchange) throws IOException {
-    Response response;
+    Response response = respond(exchange.getRequestMethod(), exchange.getRequestURI().getPath(),
+        exchange.getRequestURI().getRawQuery());
+    exchange.getResponseHeaders().set("Content-Type", response.contentType());
+    exchange.sendResponseHeaders(response.status(), response.body().length == 0 ? -1 : response.body().length);
+    try (OutputStream out = exchange.getResponseBody()) {
+      out.write(response.body());
+    }
+  }
+
+  /**
+   * Answers a GET of {@code pathAndQuery} (e.g. {@code /debug/syncz}) without going over HTTP, as the server would:
+   * istioctl's {@code istio.io/debug} xDS type reads the debug pages this way.
+   */
+  Response serveInProcess(String pathAndQuery) {
+    int q = pathAndQuery.indexOf('?');
+    String path = q < 0 ? pathAndQuery : pathAndQuery.substring(0, q);
+    return respond("GET", path, q < 0 ? null : pathAndQuery.substring(q + 1));
+  }
+
+  private Response respond(String method, String path, String rawQuery) {
     try {
-      String path = exchange.getRequestURI().getPath();
       Handler handler = routes.get(path);
       if (handler == null && path.endsWith("/") && path.length() > 1) {
         handler = routes.get(path.substring(0, path.length() - 1));
       }
       if (handler == null) {
-        response = Response.text(404, "404 page not found\n");
-      } else {
-        response = handler.handle(new Request(exchange.getRequestMethod(), path, query(exchange.getRequestURI().getRawQuery())));
+        return Response.text(404, "404 page not found\n");
       }
+      return handler.handle(new Request(method, path, query(rawQuery)));
     } catch (IllegalArgumentException e) {
-      response = Response.text(400, e.getMessage() + "\n");
+      return Response.text(400, e.getMessage() + "\n");
     } catch (Exception e) {
-      log.warn("handler for {} failed", exchange.getRequestURI(), e);
-      response = Response.text(500, "internal error: " + e + "\n");
-    }
-    exchange.getResponseHeaders().set("Content-Type", response.contentType());
-    exchange.sendResponseHeaders(response.status(), response.body().length == 0 ? -1 : response.body().length);
-    try (OutputStream out = exchange.getResponseBody()) {
-      out.write(response.body());
+      log.warn("handler for {} failed", path, e);
+      return Response.text(500, "internal error: " + e + "\n");
     }
   }
 

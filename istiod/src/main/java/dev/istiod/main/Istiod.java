@@ -27,6 +27,8 @@ import dev.istiod.serviceregistry.kube.KubeServiceRegistry;
 import dev.istiod.serviceregistry.kube.PodInfo;
 import dev.istiod.serviceregistry.serviceentry.ServiceEntryRegistry;
 import dev.istiod.xds.gen.Generators;
+import dev.istiod.xds.server.ControlPlaneInstance;
+import dev.istiod.xds.server.DebugAccess;
 import dev.istiod.xds.grpcgen.ProxylessGrpc;
 import dev.istiod.xds.server.DiscoveryServer;
 import dev.istiod.xds.server.GrpcServerOptions;
@@ -190,6 +192,9 @@ final class Istiod implements AutoCloseable {
     if (citadel != null) {
       discovery.authenticator(this::authenticateXdsCaller);
     }
+    // istioctl's debug types over xDS (proxy-status, x version): who may ask, and who answers.
+    discovery.debugAccess(new DebugAccess(f.enableDebugEndpointAuth(), f.debugEndpointAuthAllowedNamespaces()));
+    discovery.controlPlane(ControlPlaneInstance.istiod(f.podName(), Version.current()));
     closeables.add(discovery);
     sink.set(discovery);
     discovery.start();
@@ -595,6 +600,12 @@ final class Istiod implements AutoCloseable {
       monitoringServer.route("/metrics", r -> HttpEndpoints.Response.text(200, PrometheusText.render(metrics.scrape())));
       monitoringServer.route("/version", r -> HttpEndpoints.Response.text(200, Version.current() + "\n"));
       debug.registerOn(monitoringServer);
+      // The same pages for istioctl over xDS (istio.io/debug, `istioctl x internal-debug`).
+      HttpEndpoints pages = monitoringServer;
+      discovery.debugPages(page -> {
+        HttpEndpoints.Response r = pages.serveInProcess("/debug/" + page);
+        return java.util.Optional.of(new dev.istiod.xds.server.DebugPages.Page(r.status(), r.body()));
+      });
       monitoringServer.start();
       closeables.add(monitoringServer);
     }

@@ -41,6 +41,18 @@ class FeaturesTest {
   }
 
   @Test
+  void debugEndpointAuth_isEnforcedByDefault_andTakesACommaSeparatedNamespaceList() {
+    Features defaults = Features.fromEnvironment(Map.of());
+    assertThat(defaults.enableDebugEndpointAuth()).isTrue();
+    assertThat(defaults.debugEndpointAuthAllowedNamespaces()).isEmpty();
+
+    Features f = Features.fromEnvironment(Map.of("ENABLE_DEBUG_ENDPOINT_AUTH", "false",
+        "DEBUG_ENDPOINT_AUTH_ALLOWED_NAMESPACES", "monitoring, kiali,,"));
+    assertThat(f.enableDebugEndpointAuth()).isFalse();
+    assertThat(f.debugEndpointAuthAllowedNamespaces()).containsExactlyInAnyOrder("monitoring", "kiali");
+  }
+
+  @Test
   void fromEnvironment_badValue_namesTheVariable() {
     assertThatThrownBy(() -> Features.fromEnvironment(Map.of("PILOT_DEBOUNCE_AFTER", "100")))
         .hasMessageContaining("PILOT_DEBOUNCE_AFTER").hasMessageContaining("\"100\"");

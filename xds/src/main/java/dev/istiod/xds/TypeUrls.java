@@ -12,6 +12,15 @@ public final class TypeUrls {
   public static final String NAME_TABLE = PREFIX + "istio.networking.nds.v1.NameTable";
   public static final String HEALTH_INFO = PREFIX + "istio.v1.HealthInformation";
 
+  /**
+   * Istio's debug types, which istioctl asks for over xDS (not Envoy resources): the prefix, the
+   * sync status of every connected proxy ({@code istioctl proxy-status}, {@code istioctl x version}),
+   * and what istiod would send one named proxy.
+   */
+  public static final String DEBUG = "istio.io/debug";
+  public static final String DEBUG_SYNCZ = DEBUG + "/syncz";
+  public static final String DEBUG_CONFIG_DUMP = DEBUG + "/config_dump";
+
   private TypeUrls() {}
 
   /** Short name used in logs and metrics: cds, eds, lds, rds, sds, nds. */
@@ -25,6 +34,11 @@ public final class TypeUrls {
       case NAME_TABLE -> "nds";
       default -> typeUrl.substring(typeUrl.lastIndexOf('.') + 1);
     };
+  }
+
+  /** Whether {@code typeUrl} is one of Istio's debug types ({@code istio.io/debug...}). */
+  public static boolean isDebug(String typeUrl) {
+    return typeUrl.startsWith(DEBUG);
   }
 
   /**

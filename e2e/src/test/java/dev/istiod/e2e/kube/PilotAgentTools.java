@@ -21,6 +21,15 @@ final class PilotAgentTools {
     return BinHolder.DIR.resolve("pilot-agent");
   }
 
+  /** istioctl, built by the same install from the same Istio version. */
+  static Path istioctl() {
+    Path istioctl = BinHolder.DIR.resolve("istioctl");
+    if (!Files.isExecutable(istioctl)) {
+      throw new IllegalStateException(istioctl + " is missing: run tools/istio/install.sh");
+    }
+    return istioctl;
+  }
+
   static Path bootstrapTemplate() {
     return BinHolder.DIR.getParent().resolve("var/lib/istio/envoy/envoy_bootstrap_tmpl.json");
   }

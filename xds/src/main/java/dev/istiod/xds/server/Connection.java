@@ -39,7 +39,6 @@ import org.slf4j.LoggerFactory;
  */
 abstract sealed class Connection<ReqT, RespT> permits SotwConnection, DeltaConnection {
   private static final Logger log = LoggerFactory.getLogger(Connection.class);
-  static final String DEBUG_TYPE_PREFIX = "istio.io/debug";
   static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
 
   /** Whether and what to generate for a request: nothing, the whole subscription, or some names. */
@@ -152,6 +151,9 @@ abstract sealed class Connection<ReqT, RespT> permits SotwConnection, DeltaConne
         initialize(nodeOf(request));
       }
       handle(request);
+      if (closed) {
+        return; // a generator refused the request and ended the stream
+      }
       publishSnapshot();
       call.request(1);
     } catch (StatusException e) {
@@ -276,6 +278,11 @@ abstract sealed class Connection<ReqT, RespT> permits SotwConnection, DeltaConne
     GenerationResult result;
     try {
       result = generator.generate(proxy, context, w, request);
+    } catch (io.grpc.StatusRuntimeException e) {
+      // A generator that refuses the caller ends the stream with its status, as upstream's pushXds returning the
+      // generator's error (the debug types: UNAUTHENTICATED without an identity).
+      fail(e.getStatus());
+      return DONE;
     } catch (RuntimeException e) {
       // The proxy keeps its last good config of this type; the other types still go out.
       log.error("ADS: generating {} for {} failed", TypeUrls.shortName(state.typeUrl), id, e);
@@ -285,7 +292,8 @@ abstract sealed class Connection<ReqT, RespT> permits SotwConnection, DeltaConne
     if (result == null) {
       return DONE;
     }
-    if (!w.wildcard()) {
+    if (!w.wildcard() && !TypeUrls.isDebug(state.typeUrl)) {
+      // (A debug type's names are its parameters, e.g. config_dump's proxy id, not the names of its answers.)
       result = onlyNamed(result, w.resourceNames());
     }
     CompletableFuture<Void> sent = respond(state, w, result, context, isPush, only != null);
@@ -351,6 +359,14 @@ abstract sealed class Connection<ReqT, RespT> permits SotwConnection, DeltaConne
 
   final Instant now() {
     return server.clock().instant();
+  }
+
+  /**
+   * Requests never answered: workload health reports (upstream handles them out of band) and debug types this
+   * server has no generator for.
+   */
+  final boolean ignored(String typeUrl) {
+    return TypeUrls.HEALTH_INFO.equals(typeUrl) || (TypeUrls.isDebug(typeUrl) && server.generator(typeUrl) == null);
   }
 
   /** Ends the stream from the server side (shutdown, errors). */

@@ -55,7 +55,7 @@ final class DeltaConnection extends Connection<DeltaDiscoveryRequest, DeltaDisco
   @Override
   void handle(DeltaDiscoveryRequest request) {
     String typeUrl = request.getTypeUrl();
-    if (TypeUrls.HEALTH_INFO.equals(typeUrl) || typeUrl.startsWith(DEBUG_TYPE_PREFIX)) {
+    if (ignored(typeUrl)) {
       return;
     }
     Decision decision = shouldRespond(request);
@@ -156,8 +156,8 @@ final class DeltaConnection extends Connection<DeltaDiscoveryRequest, DeltaDisco
       }
       removed.removeAll(generated);
     }
-    if (EXTENSION_CONFIG.equals(state.typeUrl)) {
-      removed.clear();
+    if (EXTENSION_CONFIG.equals(state.typeUrl) || TypeUrls.isDebug(state.typeUrl)) {
+      removed.clear(); // (debug answers are not resources a client holds)
     }
     if (isPush && result.resources().isEmpty() && removed.isEmpty()) {
       return null; // nothing changed for this proxy
@@ -169,6 +169,9 @@ final class DeltaConnection extends Connection<DeltaDiscoveryRequest, DeltaDisco
         .setSystemVersionInfo(version)
         .setNonce(nonce)
         .addAllRemovedResources(removed);
+    if (TypeUrls.DEBUG_SYNCZ.equals(state.typeUrl)) {
+      response.setControlPlane(server.controlPlane().toProto());
+    }
     for (XdsResource r : result.resources()) {
       response.addResources(Resource.newBuilder().setName(r.name()).setResource(r.resource()));
     }

@@ -98,6 +98,9 @@ public final class DiscoveryServer
   private volatile boolean ready;
   private volatile UnaryOperator<Proxy> proxyInitializer = UnaryOperator.identity();
   private volatile XdsAuthenticator authenticator = XdsAuthenticator.NONE;
+  private volatile DebugAccess debugAccess = DebugAccess.DEFAULT;
+  private volatile ControlPlaneInstance controlPlane = ControlPlaneInstance.istiod("istiod", "unknown");
+  private volatile DebugPages debugPages = DebugPages.NONE;
 
   /**
    * A server on the system clock, with its own debounce thread.
@@ -119,7 +122,7 @@ public final class DiscoveryServer
   private DiscoveryServer(Environment env, Map<String, XdsGenerator> generators, XdsServerOptions options,
       PrometheusRegistry registry, Clock clock, ScheduledExecutorService scheduler, boolean ownsScheduler) {
     this.env = Objects.requireNonNull(env, "env");
-    this.generators = Map.copyOf(generators);
+    this.generators = withDebugTypes(generators);
     this.options = Objects.requireNonNull(options, "options");
     this.metrics = new XdsMetrics(Objects.requireNonNull(registry, "registry"));
     metrics.exportPushStatus(current::get, registry);
@@ -130,6 +133,18 @@ public final class DiscoveryServer
     this.debouncer = new Debouncer(options, scheduler, clock, this::push, metrics);
     this.workers = new PushWorkers<>(queue, item -> item.key().push(item.request(), item.context()),
         options.pushWaitLimit(), metrics, clock);
+  }
+
+  /**
+   * The given generators plus istioctl's debug types, which read this server's connections (so they are built
+   * here, holding a reference to a server that is still being constructed; they only use it when asked).
+   */
+  private Map<String, XdsGenerator> withDebugTypes(Map<String, XdsGenerator> given) {
+    Map<String, XdsGenerator> all = new java.util.HashMap<>(given);
+    all.putIfAbsent(TypeUrls.DEBUG_SYNCZ, new SynczGenerator(this));
+    all.putIfAbsent(TypeUrls.DEBUG_CONFIG_DUMP, new ConfigDumpGenerator(this));
+    all.putIfAbsent(TypeUrls.DEBUG, new DebugGenerator(this));
+    return Map.copyOf(all);
   }
 
   private static ScheduledExecutorService debounceThread() {
@@ -153,6 +168,54 @@ public final class DiscoveryServer
    */
   public void authenticator(XdsAuthenticator authenticator) {
     this.authenticator = Objects.requireNonNull(authenticator, "authenticator");
+  }
+
+  /**
+   * Sets who may read the debug types over xDS (upstream's ENABLE_DEBUG_ENDPOINT_AUTH and
+   * DEBUG_ENDPOINT_AUTH_ALLOWED_NAMESPACES); the default is upstream's: enforced.
+   */
+  public void debugAccess(DebugAccess access) {
+    this.debugAccess = Objects.requireNonNull(access, "access");
+  }
+
+  /** Sets the identity this server reports in {@code istio.io/debug/syncz} answers (istiod's POD_NAME, version). */
+  public void controlPlane(ControlPlaneInstance instance) {
+    this.controlPlane = Objects.requireNonNull(instance, "instance");
+  }
+
+  ControlPlaneInstance controlPlane() {
+    return controlPlane;
+  }
+
+  /** Sets istiod's debug pages, which the {@code istio.io/debug} type renders ({@code istioctl x internal-debug}). */
+  public void debugPages(DebugPages pages) {
+    this.debugPages = Objects.requireNonNull(pages, "pages");
+  }
+
+  DebugPages debugPages() {
+    return debugPages;
+  }
+
+  /** The mesh's root namespace (istio-system by default): debug callers from it see everything. */
+  String systemNamespace() {
+    String root = env.mesh().get().getRootNamespace();
+    return root.isEmpty() ? "istio-system" : root;
+  }
+
+  /**
+   * What a debug caller may see; the mesh's root namespace is the system namespace, as upstream's StatusGen.
+   *
+   * @throws io.grpc.StatusRuntimeException UNAUTHENTICATED (upstream's "authentication required") when access is
+   *     enforced and the caller proved no identity, which ends its stream
+   */
+  DebugAccess.Scope debugScope(Proxy caller) {
+    DebugAccess.Scope scope = debugAccess.scopeOf(caller, systemNamespace());
+    if (scope instanceof DebugAccess.Denied) {
+      log.warn("proxy {} is not authorized to receive debug info. Ensure you are connecting over TLS port and are "
+          + "authenticated.", caller.id());
+      throw Status.UNAUTHENTICATED.withDescription("authentication required").asRuntimeException();
+    }
+    return scope;
   }
 
   /** The proxy completed by the initializer; the node's own view if the initializer fails. */
@@ -392,6 +455,9 @@ public final class DiscoveryServer
     PushRequest request = PushRequest.forced(TriggerReason.DEBUG);
     List<ConfigDump.TypedResources> types = new ArrayList<>();
     for (String typeUrl : PushOrder.sort(generators.keySet())) {
+      if (TypeUrls.isDebug(typeUrl)) {
+        continue; // answers about istiod, not config for the proxy
+      }
       WatchedResource watched = s.watched().stream().filter(w -> w.typeUrl().equals(typeUrl)).findFirst()
           .map(w -> new WatchedResource(typeUrl, w.wildcard(), Set.copyOf(w.resourceNames())))
           .orElse(TypeUrls.isWildcardType(typeUrl) ? new WatchedResource(typeUrl, true, Set.of()) : null);

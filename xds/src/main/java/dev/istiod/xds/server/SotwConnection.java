@@ -48,7 +48,7 @@ final class SotwConnection extends Connection<DiscoveryRequest, DiscoveryRespons
   @Override
   void handle(DiscoveryRequest request) {
     String typeUrl = request.getTypeUrl();
-    if (TypeUrls.HEALTH_INFO.equals(typeUrl) || typeUrl.startsWith(DEBUG_TYPE_PREFIX)) {
+    if (ignored(typeUrl)) {
       // Workload health (WorkloadEntry auto-registration) and debug-over-xDS are not served here.
       return;
     }
@@ -135,6 +135,9 @@ final class SotwConnection extends Connection<DiscoveryRequest, DiscoveryRespons
         .setTypeUrl(state.typeUrl)
         .setVersionInfo(version)
         .setNonce(nonce);
+    if (TypeUrls.DEBUG_SYNCZ.equals(state.typeUrl)) {
+      response.setControlPlane(server.controlPlane().toProto()); // istioctl's ISTIOD column and `x version`
+    }
     for (XdsResource r : result.resources()) {
       response.addResources(r.resource());
     }

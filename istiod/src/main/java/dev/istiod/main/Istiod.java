@@ -25,6 +25,7 @@ import dev.istiod.serviceregistry.kube.KubeServiceRegistry;
 import dev.istiod.serviceregistry.kube.PodInfo;
 import dev.istiod.serviceregistry.serviceentry.ServiceEntryRegistry;
 import dev.istiod.xds.gen.Generators;
+import dev.istiod.xds.gen.UnappliedConfigWarnings;
 import dev.istiod.xds.grpcgen.ProxylessGrpc;
 import dev.istiod.xds.server.DiscoveryServer;
 import dev.istiod.xds.server.GrpcServerOptions;
@@ -152,6 +153,7 @@ final class Istiod implements AutoCloseable {
     };
     configStore = openConfigStores();
     configStore.addHandler(event -> onConfigEvent(event, pushes));
+    configStore.addHandler(new UnappliedConfigWarnings()); // WARNs what Telemetry/WasmPlugin/ProxyConfig istiod ignores
     EndpointIndex endpoints = new EndpointIndex();
     List<ServiceDiscovery> registries = new ArrayList<>();
     if (kube != null) {

@@ -55,9 +55,10 @@ class ExtensionKindsE2ETest {
     logStart = Math.min(before, istiod.log().length());
     // As the charts install it: the revision's validator, and the default-revision one for unlabelled objects.
     Map<String, String> url = Map.of("base.validationURL", "https://localhost:" + istiod.httpsPort() + "/validate");
-    cluster.apply(HelmTools.template("istiod", ISTIO_NAMESPACE, List.of("templates/validatingwebhookconfiguration.yaml"),
-        url) + HelmTools.template("base", ISTIO_NAMESPACE,
-        List.of("templates/defaultrevision-validatingwebhookconfiguration.yaml"), url));
+    cluster.apply(
+        HelmTools.template("istiod", ISTIO_NAMESPACE, List.of("templates/validatingwebhookconfiguration.yaml"), url)
+        + HelmTools.template("base", ISTIO_NAMESPACE,
+            List.of("templates/defaultrevision-validatingwebhookconfiguration.yaml"), url));
   }
 
   @AfterAll

@@ -63,8 +63,9 @@ class TelemetryIndexTest {
   @Test
   void matchMode_limitsAnEntryToOneSide() {
     TelemetryIndex index = TelemetryIndex.build(List.of(telemetry("default", "ns", 1, """
-        {accessLogging: [{providers: [{name: file}], match: {mode: SERVER}, filter: {expression: "response.code >= 400"}},
-                         {providers: [{name: envoy}], match: {mode: CLIENT}}]}""")), MESH);
+        {accessLogging: [
+          {providers: [{name: file}], match: {mode: SERVER}, filter: {expression: "response.code >= 400"}},
+          {providers: [{name: envoy}], match: {mode: CLIENT}}]}""")), MESH);
 
     assertThat(index.accessLogging("default", REVIEWS, Side.SERVER))
         .containsExactly(new AccessLogProvider("file", false, "response.code >= 400"));

@@ -62,7 +62,8 @@ class CrdGeneratorTest {
     assertThat(crd(Kind.TELEMETRY).path("metadata").path("labels").path("istio").asText()).isEqualTo("telemetry");
     assertThat(crd(Kind.TELEMETRY).path("spec").path("group").asText()).isEqualTo("telemetry.istio.io");
     assertThat(versions(Kind.WASM_PLUGIN)).containsExactly("v1alpha1*");
-    assertThat(crd(Kind.WASM_PLUGIN).path("metadata").path("name").asText()).isEqualTo("wasmplugins.extensions.istio.io");
+    assertThat(crd(Kind.WASM_PLUGIN).path("metadata").path("name").asText())
+        .isEqualTo("wasmplugins.extensions.istio.io");
     assertThat(versions(Kind.PROXY_CONFIG)).containsExactly("v1beta1*");
     assertThat(crd(Kind.PROXY_CONFIG).path("spec").path("group").asText()).isEqualTo("networking.istio.io");
     JsonNode telemetry = storageSpec(Kind.TELEMETRY);

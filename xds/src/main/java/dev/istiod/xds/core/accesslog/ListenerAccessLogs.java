@@ -2,6 +2,7 @@ package dev.istiod.xds.core.accesslog;
 
 import com.google.protobuf.Any;
 import com.google.protobuf.InvalidProtocolBufferException;
+import dev.istiod.xds.core.EnvoyNames;
 import dev.istiod.xds.core.ListenerClass;
 import dev.istiod.xds.core.ProxyInputs;
 import dev.istiod.xds.core.filter.Filters;
@@ -19,7 +20,9 @@ import java.util.List;
  * Puts {@link AccessLogs} on every HTTP connection manager and TCP proxy of a proxy's listeners,
  * after the listener builders are done: one pass instead of a hook in each of the builders of
  * sidecar inbound, outbound, catch-all and gateway chains, so no chain can be forgotten. The
- * listener's class comes from the proxy type and the listener's traffic direction.
+ * listener's class comes from the proxy type and the listener's traffic direction. As upstream,
+ * gateway listeners, {@code virtualOutbound} and the inbound listeners also get listener-level
+ * logs of connections no chain matched, unless {@code meshConfig.disableEnvoyListenerLog}.
  */
 public final class ListenerAccessLogs {
   private ListenerAccessLogs() {}
@@ -32,19 +35,25 @@ public final class ListenerAccessLogs {
     if (client.isEmpty() && server.isEmpty()) {
       return listeners;
     }
+    boolean listenerLogs = !in.mesh().getDisableEnvoyListenerLog();
     List<Listener> out = new ArrayList<>(listeners.size());
     for (Listener l : listeners) {
       boolean inbound = !in.proxy().isRouter() && l.getTrafficDirection() == TrafficDirection.INBOUND;
-      out.add(withLogs(l, inbound ? server : client));
+      boolean listenerLevel = listenerLogs && (in.proxy().isRouter() || inbound
+          || l.getName().equals(EnvoyNames.VIRTUAL_OUTBOUND_LISTENER));
+      out.add(withLogs(l, inbound ? server : client, listenerLevel));
     }
     return out;
   }
 
-  private static Listener withLogs(Listener l, List<AccessLog> logs) {
+  private static Listener withLogs(Listener l, List<AccessLog> logs, boolean listenerLevel) {
     if (logs.isEmpty()) {
       return l;
     }
     Listener.Builder b = l.toBuilder();
+    if (listenerLevel) {
+      logs.forEach(log -> b.addAccessLog(AccessLogs.forListener(log)));
+    }
     for (FilterChain.Builder chain : b.getFilterChainsBuilderList()) {
       addTo(chain, logs);
     }

@@ -153,7 +153,7 @@ final class Istiod implements AutoCloseable {
     };
     configStore = openConfigStores();
     configStore.addHandler(event -> onConfigEvent(event, pushes));
-    configStore.addHandler(new UnappliedConfigWarnings()); // WARNs what Telemetry/WasmPlugin/ProxyConfig istiod ignores
+    configStore.addHandler(new UnappliedConfigWarnings(() -> mesh)); // WARNs what istiod does not apply
     EndpointIndex endpoints = new EndpointIndex();
     List<ServiceDiscovery> registries = new ArrayList<>();
     if (kube != null) {

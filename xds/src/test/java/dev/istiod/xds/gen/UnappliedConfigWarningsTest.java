@@ -6,6 +6,7 @@ import dev.istiod.api.extensions.v1alpha1.WasmPlugin;
 import dev.istiod.api.networking.v1beta1.ProxyConfig;
 import dev.istiod.api.telemetry.v1alpha1.AccessLogging;
 import dev.istiod.api.telemetry.v1alpha1.Metrics;
+import dev.istiod.api.telemetry.v1alpha1.ProviderRef;
 import dev.istiod.api.telemetry.v1alpha1.Telemetry;
 import dev.istiod.model.Config;
 import dev.istiod.model.ConfigEvent;
@@ -18,7 +19,8 @@ import org.junit.jupiter.api.Test;
 /** What istiod stores but does not apply is said once per object, never silently dropped. */
 class UnappliedConfigWarningsTest {
   private final List<String> warnings = new ArrayList<>();
-  private final UnappliedConfigWarnings reporter = new UnappliedConfigWarnings(warnings::add);
+  private final UnappliedConfigWarnings reporter =
+      new UnappliedConfigWarnings(dev.istiod.model.MeshConfigs::defaults, warnings::add);
 
   @Test
   void telemetryMetrics_areReportedOnce_andAgainOnlyWhenWhatIsIgnoredChanges() {
@@ -40,10 +42,24 @@ class UnappliedConfigWarningsTest {
 
   @Test
   void accessLoggingOnlyTelemetry_isFullyApplied_andSaysNothing() {
-    reporter.onEvent(ConfigEvent.added(telemetry(
-        Telemetry.newBuilder().addAccessLogging(AccessLogging.getDefaultInstance()).build())));
+    reporter.onEvent(ConfigEvent.added(telemetry(Telemetry.newBuilder()
+        .addAccessLogging(AccessLogging.newBuilder().addProviders(ProviderRef.newBuilder().setName("envoy")))
+        .build())));
 
     assertThat(warnings).isEmpty();
+  }
+
+  @Test
+  void accessLogProviders_theMeshDoesNotDefineOrThatAreNotFiles_areReported() {
+    reporter.onEvent(ConfigEvent.added(telemetry(Telemetry.newBuilder()
+        .addAccessLogging(AccessLogging.newBuilder().addProviders(ProviderRef.newBuilder().setName("nowhere"))
+            .addProviders(ProviderRef.newBuilder().setName("stackdriver")))
+        .build())));
+
+    assertThat(warnings).containsExactly("Telemetry default/t is stored but not fully applied: accessLogging "
+        + "provider nowhere (not in meshConfig.extensionProviders), accessLogging provider stackdriver "
+        + "(stackdriver is not generated) (this istiod applies only accessLogging with envoyFileAccessLog "
+        + "providers)");
   }
 
   @Test

@@ -1,6 +1,7 @@
 package dev.istiod.configstore;
 
 import com.google.protobuf.Message;
+import dev.istiod.api.extensions.v1alpha1.WasmPlugin;
 import dev.istiod.api.networking.v1alpha3.DestinationRule;
 import dev.istiod.api.networking.v1alpha3.EnvoyFilter;
 import dev.istiod.api.networking.v1alpha3.Gateway;
@@ -9,9 +10,11 @@ import dev.istiod.api.networking.v1alpha3.Sidecar;
 import dev.istiod.api.networking.v1alpha3.VirtualService;
 import dev.istiod.api.networking.v1alpha3.WorkloadEntry;
 import dev.istiod.api.networking.v1alpha3.WorkloadGroup;
+import dev.istiod.api.networking.v1beta1.ProxyConfig;
 import dev.istiod.api.security.v1beta1.AuthorizationPolicy;
 import dev.istiod.api.security.v1beta1.PeerAuthentication;
 import dev.istiod.api.security.v1beta1.RequestAuthentication;
+import dev.istiod.api.telemetry.v1alpha1.Telemetry;
 import dev.istiod.configstore.validation.ValidationResult;
 import dev.istiod.configstore.validation.Validators;
 import dev.istiod.model.Config;
@@ -29,7 +32,9 @@ import java.util.Optional;
  *
  * <p>Versions follow upstream's CRDs: networking kinds serve {@code v1}, {@code v1beta1} and
  * {@code v1alpha3} (storage {@code v1}), except EnvoyFilter which serves only
- * {@code v1alpha3}; security kinds serve {@code v1} and {@code v1beta1} (storage {@code v1}).
+ * {@code v1alpha3}, and ProxyConfig which serves only {@code v1beta1}; security kinds serve
+ * {@code v1} and {@code v1beta1} (storage {@code v1}); Telemetry serves {@code v1} and
+ * {@code v1alpha1} (storage still {@code v1alpha1} upstream); WasmPlugin only {@code v1alpha1}.
  * All versions of a kind share one proto, as upstream's do.
  */
 public final class KindRegistry {
@@ -63,6 +68,12 @@ public final class KindRegistry {
     security(schemas, Kind.PEER_AUTHENTICATION, PeerAuthentication.getDefaultInstance());
     security(schemas, Kind.REQUEST_AUTHENTICATION, RequestAuthentication.getDefaultInstance());
     security(schemas, Kind.AUTHORIZATION_POLICY, AuthorizationPolicy.getDefaultInstance());
+    schemas.add(new KindSchema(Kind.PROXY_CONFIG, List.of("v1beta1"), "v1beta1",
+        ProxyConfig.getDefaultInstance(), Validators.forKind(Kind.PROXY_CONFIG)));
+    schemas.add(new KindSchema(Kind.TELEMETRY, List.of("v1", "v1alpha1"), "v1alpha1",
+        Telemetry.getDefaultInstance(), Validators.forKind(Kind.TELEMETRY)));
+    schemas.add(new KindSchema(Kind.WASM_PLUGIN, List.of("v1alpha1"), "v1alpha1",
+        WasmPlugin.getDefaultInstance(), Validators.forKind(Kind.WASM_PLUGIN)));
     return new KindRegistry(schemas);
   }
 

@@ -45,6 +45,11 @@ public final class IstiodProcess implements AutoCloseable {
 
   /** Starts istiod on {@code configDir} and returns once {@code /ready} answers 200. */
   public static IstiodProcess start(Path configDir, Path workDir, Map<String, String> env) {
+    return start(configDir, workDir, env, List.of());
+  }
+
+  /** As {@link #start(Path, Path, Map)}, with more {@code discovery} flags (e.g. {@code --meshConfig FILE}). */
+  public static IstiodProcess start(Path configDir, Path workDir, Map<String, String> env, List<String> extraArgs) {
     // grpc, http, monitoring, and the secure gRPC (CA) and webhook ports, so nothing binds a fixed port.
     List<Integer> ports = Ports.freeLoopbackPorts(5);
     List<String> command = new ArrayList<>(List.of(
@@ -59,6 +64,7 @@ public final class IstiodProcess implements AutoCloseable {
         "--monitoringAddr", "127.0.0.1:" + ports.get(2),
         "--secureGRPCAddr", "127.0.0.1:" + ports.get(3),
         "--httpsAddr", "127.0.0.1:" + ports.get(4)));
+    command.addAll(extraArgs);
     ManagedProcess process = ManagedProcess.start("istiod", command, env, workDir.resolve("istiod.log"));
     IstiodProcess istiod = new IstiodProcess(process, ports.get(0), ports.get(1), ports.get(2), ports.get(3),
         ports.get(4));

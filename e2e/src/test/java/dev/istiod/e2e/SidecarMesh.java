@@ -70,7 +70,12 @@ final class SidecarMesh implements AutoCloseable {
 
   /** Starts istiod on the files written so far, then the sidecar; returns once Envoy is LIVE. */
   SidecarMesh start(AdsMode mode) {
-    istiod = IstiodProcess.start(config.path(), workDir, Map.of());
+    return start(mode, List.of());
+  }
+
+  /** As {@link #start(AdsMode)}, with more istiod {@code discovery} flags (e.g. {@code --meshConfig FILE}). */
+  SidecarMesh start(AdsMode mode, List<String> istiodArgs) {
+    istiod = IstiodProcess.start(config.path(), workDir, Map.of(), istiodArgs);
     envoy = EnvoyProcess.startSidecar(workDir, SidecarNode.client(), mode, istiod.grpcPort());
     return this;
   }

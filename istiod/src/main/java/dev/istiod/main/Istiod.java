@@ -27,6 +27,7 @@ import dev.istiod.serviceregistry.kube.KubeServiceRegistry;
 import dev.istiod.serviceregistry.kube.PodInfo;
 import dev.istiod.serviceregistry.serviceentry.ServiceEntryRegistry;
 import dev.istiod.xds.gen.Generators;
+import dev.istiod.xds.gen.UnappliedConfigWarnings;
 import dev.istiod.xds.server.ControlPlaneInstance;
 import dev.istiod.xds.server.DebugAccess;
 import dev.istiod.xds.grpcgen.ProxylessGrpc;
@@ -156,6 +157,7 @@ final class Istiod implements AutoCloseable {
     };
     configStore = openConfigStores();
     configStore.addHandler(event -> onConfigEvent(event, pushes));
+    configStore.addHandler(new UnappliedConfigWarnings(() -> mesh)); // WARNs what istiod does not apply
     EndpointIndex endpoints = new EndpointIndex();
     List<ServiceDiscovery> registries = new ArrayList<>();
     if (kube != null) {

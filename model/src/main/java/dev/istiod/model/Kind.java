@@ -20,9 +20,13 @@ public enum Kind {
   WORKLOAD_GROUP("networking.istio.io", "WorkloadGroup", "workloadgroups"),
   SIDECAR("networking.istio.io", "Sidecar", "sidecars"),
   ENVOY_FILTER("networking.istio.io", "EnvoyFilter", "envoyfilters"),
+  /** Per-workload proxy settings; stored and validated, applied by the proxy's agent, not by xDS. */
+  PROXY_CONFIG("networking.istio.io", "ProxyConfig", "proxyconfigs"),
   PEER_AUTHENTICATION("security.istio.io", "PeerAuthentication", "peerauthentications"),
   REQUEST_AUTHENTICATION("security.istio.io", "RequestAuthentication", "requestauthentications"),
   AUTHORIZATION_POLICY("security.istio.io", "AuthorizationPolicy", "authorizationpolicies"),
+  TELEMETRY("telemetry.istio.io", "Telemetry", "telemetries"),
+  WASM_PLUGIN("extensions.istio.io", "WasmPlugin", "wasmplugins"),
   // Pseudo-kinds: never stored, only named in PushRequests (as upstream's kind.Endpoints etc.).
   /** A service of any registry changed; the key's name is the hostname. */
   SERVICE("", "Service", "services"),

@@ -8,6 +8,7 @@ import dev.istiod.model.push.PushStatus;
 import dev.istiod.model.push.ServiceIndex;
 import dev.istiod.model.push.SidecarIndex;
 import dev.istiod.model.push.SidecarScope;
+import dev.istiod.model.push.TelemetryIndex;
 import dev.istiod.model.push.VirtualServiceIndex;
 import dev.istiod.model.push.ResolvedDestinationRule;
 import java.time.Instant;
@@ -55,12 +56,13 @@ public final class PushContext {
   private final SidecarIndex sidecarIndex;
   private final GatewayIndex gateways;
   private final PeerAuthenticationIndex peerAuthentications;
+  private final TelemetryIndex telemetry;
   private final ConcurrentHashMap<ScopeKey, SidecarScope> scopes = new ConcurrentHashMap<>();
   private final PushStatus status = new PushStatus();
 
   private PushContext(String version, Environment env, MeshConfig mesh, Instant createdAt, ServiceIndex serviceIndex,
       VirtualServiceIndex virtualServiceIndex, DestinationRuleIndex destinationRuleIndex, SidecarIndex sidecarIndex,
-      GatewayIndex gateways, PeerAuthenticationIndex peerAuthentications) {
+      GatewayIndex gateways, PeerAuthenticationIndex peerAuthentications, TelemetryIndex telemetry) {
     this.version = version;
     this.env = env;
     this.mesh = mesh;
@@ -71,6 +73,7 @@ public final class PushContext {
     this.sidecarIndex = sidecarIndex;
     this.gateways = gateways;
     this.peerAuthentications = peerAuthentications;
+    this.telemetry = telemetry;
   }
 
   /**
@@ -100,8 +103,10 @@ public final class PushContext {
     PeerAuthenticationIndex peerAuthn = reusable && !request.touches(Kind.PEER_AUTHENTICATION)
         ? previous.peerAuthentications
         : PeerAuthenticationIndex.build(store.list(Kind.PEER_AUTHENTICATION), mesh.getRootNamespace());
+    TelemetryIndex telemetry = reusable && !request.touches(Kind.TELEMETRY) ? previous.telemetry
+        : TelemetryIndex.build(store.list(Kind.TELEMETRY), mesh);
     PushContext ctx = new PushContext(version, env, mesh, Instant.now(), services, vs, dr, sidecars, gateways,
-        peerAuthn);
+        peerAuthn, telemetry);
     if (endpointsOnly && services == previous.serviceIndex && vs == previous.virtualServiceIndex
         && dr == previous.destinationRuleIndex && sidecars == previous.sidecarIndex) {
       ctx.scopes.putAll(previous.scopes); // scopes depend only on the reused indexes
@@ -190,6 +195,11 @@ public final class PushContext {
   }
 
   /** PeerAuthentication policies: which mTLS mode workloads accept (inbound chains, auto mTLS, EDS). */
+  /** Telemetry resources: which access-log providers each workload side uses. */
+  public TelemetryIndex telemetry() {
+    return telemetry;
+  }
+
   public PeerAuthenticationIndex peerAuthentications() {
     return peerAuthentications;
   }

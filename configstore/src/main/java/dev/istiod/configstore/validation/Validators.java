@@ -1,6 +1,7 @@
 package dev.istiod.configstore.validation;
 
 import com.google.protobuf.Message;
+import dev.istiod.api.extensions.v1alpha1.WasmPlugin;
 import dev.istiod.api.networking.v1alpha3.DestinationRule;
 import dev.istiod.api.networking.v1alpha3.EnvoyFilter;
 import dev.istiod.api.networking.v1alpha3.Gateway;
@@ -9,9 +10,11 @@ import dev.istiod.api.networking.v1alpha3.Sidecar;
 import dev.istiod.api.networking.v1alpha3.VirtualService;
 import dev.istiod.api.networking.v1alpha3.WorkloadEntry;
 import dev.istiod.api.networking.v1alpha3.WorkloadGroup;
+import dev.istiod.api.networking.v1beta1.ProxyConfig;
 import dev.istiod.api.security.v1beta1.AuthorizationPolicy;
 import dev.istiod.api.security.v1beta1.PeerAuthentication;
 import dev.istiod.api.security.v1beta1.RequestAuthentication;
+import dev.istiod.api.telemetry.v1alpha1.Telemetry;
 import dev.istiod.model.Config;
 import dev.istiod.model.Kind;
 
@@ -41,6 +44,9 @@ public final class Validators {
       case REQUEST_AUTHENTICATION ->
           guarded(kind, RequestAuthentication.class, new RequestAuthenticationValidator());
       case AUTHORIZATION_POLICY -> guarded(kind, AuthorizationPolicy.class, new AuthorizationPolicyValidator());
+      case PROXY_CONFIG -> guarded(kind, ProxyConfig.class, new ProxyConfigValidator());
+      case TELEMETRY -> guarded(kind, Telemetry.class, new TelemetryValidator());
+      case WASM_PLUGIN -> guarded(kind, WasmPlugin.class, new WasmPluginValidator());
       case SERVICE, ENDPOINTS, MESH_CONFIG, SECRET ->
           throw new IllegalArgumentException(kind + " is not an Istio config kind");
     };

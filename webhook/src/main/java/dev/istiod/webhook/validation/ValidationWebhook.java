@@ -31,16 +31,14 @@ import org.slf4j.LoggerFactory;
  * refused; the spec is decoded strictly (unknown fields refused); a refusal reads
  * {@code configuration is invalid: ...}; warnings are returned as admission warnings.
  *
- * <p>Kinds upstream Istio knows but this istiod does not model (Telemetry, WasmPlugin,
- * ProxyConfig, TrafficExtension) are admitted with a warning rather than refused, so that
- * users who keep upstream's CRDs can still apply them.
+ * <p>Kinds upstream Istio knows but this istiod does not model (TrafficExtension, new in 1.30)
+ * are admitted with a warning rather than refused, so that users who keep upstream's CRDs can
+ * still apply them.
  */
 public final class ValidationWebhook implements AdmissionHandler {
   private static final Logger log = LoggerFactory.getLogger(ValidationWebhook.class);
   private static final Set<String> TOP_LEVEL_FIELDS = Set.of("apiVersion", "kind", "metadata", "spec", "status");
-  private static final Set<String> NOT_MODELLED = Set.of(
-      "telemetry.istio.io/Telemetry", "extensions.istio.io/WasmPlugin",
-      "extensions.istio.io/TrafficExtension", "networking.istio.io/ProxyConfig");
+  private static final Set<String> NOT_MODELLED = Set.of("extensions.istio.io/TrafficExtension");
 
   private final KindRegistry registry;
   private final ConfigDecoder decoder;

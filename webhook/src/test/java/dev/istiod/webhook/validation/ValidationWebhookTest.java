@@ -296,14 +296,35 @@ class ValidationWebhookTest {
   @Test
   void upstreamKindThisIstiodDoesNotModel_isAdmittedWithAWarning() {
     AdmissionResponse r = webhook.admit(request("CREATE", """
+        apiVersion: extensions.istio.io/v1alpha1
+        kind: TrafficExtension
+        metadata: {name: ext, namespace: istio-system}
+        spec: {}
+        """), "/validate");
+
+    assertThat(r.allowed()).isTrue();
+    assertThat(r.warnings()).containsExactly("TrafficExtension is not validated by this istiod; accepted as is");
+  }
+
+  @Test
+  void telemetry_isValidatedLikeUpstream() {
+    AdmissionResponse ok = webhook.admit(request("CREATE", """
         apiVersion: telemetry.istio.io/v1
         kind: Telemetry
         metadata: {name: mesh-default, namespace: istio-system}
         spec: {accessLogging: [{providers: [{name: envoy}]}]}
         """), "/validate");
+    AdmissionResponse bad = webhook.admit(request("CREATE", """
+        apiVersion: telemetry.istio.io/v1alpha1
+        kind: Telemetry
+        metadata: {name: mesh-default, namespace: istio-system}
+        spec: {accessLogging: [{providers: [{}]}]}
+        """), "/validate");
 
-    assertThat(r.allowed()).isTrue();
-    assertThat(r.warnings()).containsExactly("Telemetry is not validated by this istiod; accepted as is");
+    assertThat(ok.allowed()).isTrue();
+    assertThat(ok.warnings()).isEmpty();
+    assertThat(bad.allowed()).isFalse();
+    assertThat(bad.message()).isEqualTo("configuration is invalid: providers.name may not be empty");
   }
 
   @Test

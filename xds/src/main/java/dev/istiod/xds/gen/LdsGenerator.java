@@ -9,6 +9,7 @@ import dev.istiod.xds.WatchedResource;
 import dev.istiod.xds.XdsGenerator;
 import dev.istiod.xds.XdsResource;
 import dev.istiod.xds.core.ProxyInputs;
+import dev.istiod.xds.core.accesslog.ListenerAccessLogs;
 import dev.istiod.xds.core.gateway.GatewayInputs;
 import dev.istiod.xds.core.gateway.GatewayListeners;
 import dev.istiod.xds.core.listener.InboundListeners;
@@ -45,17 +46,19 @@ final class LdsGenerator implements XdsGenerator {
     List<Listener> listeners = new ArrayList<>();
     String skipped = "";
     if (proxy.isRouter()) {
-      GatewayListeners.Result gateway = new GatewayListeners(GatewayInputs.of(ProxyInputs.of(proxy, push))).build();
-      listeners.addAll(gateway.listeners());
+      ProxyInputs in = ProxyInputs.of(proxy, push);
+      GatewayListeners.Result gateway = new GatewayListeners(GatewayInputs.of(in)).build();
+      listeners.addAll(ListenerAccessLogs.apply(in, gateway.listeners()));
       skipped = gateway.skipped().isEmpty() ? "" : "; left out: " + String.join("; ", gateway.skipped());
     }
     if (proxy.isSidecar()) {
       ProxyInputs in = ProxyInputs.of(proxy, push);
       ListenerConflicts conflicts = new ListenerConflicts();
       OutboundListeners outbound = new OutboundListeners(in, conflicts);
-      listeners.addAll(outbound.build());
-      outbound.virtualOutbound().ifPresent(listeners::add);
-      listeners.addAll(new InboundListeners(in, conflicts).build());
+      List<Listener> sidecar = new ArrayList<>(outbound.build());
+      outbound.virtualOutbound().ifPresent(sidecar::add);
+      sidecar.addAll(new InboundListeners(in, conflicts).build());
+      listeners.addAll(ListenerAccessLogs.apply(in, sidecar));
       conflicts.all().forEach(c -> {
         log.debug("{}: listener conflict ({}): {}", proxy.id(), c.kind(), c.message());
         c.reportTo(push.status());

@@ -15,15 +15,20 @@ import java.util.Set;
  */
 final class PushFilters {
   static final Set<Kind> CDS_IGNORED = EnumSet.of(Kind.GATEWAY, Kind.WORKLOAD_ENTRY, Kind.WORKLOAD_GROUP,
-      Kind.AUTHORIZATION_POLICY, Kind.REQUEST_AUTHENTICATION, Kind.ENDPOINTS, Kind.SECRET);
+      Kind.AUTHORIZATION_POLICY, Kind.REQUEST_AUTHENTICATION, Kind.ENDPOINTS, Kind.SECRET, Kind.TELEMETRY,
+      Kind.WASM_PLUGIN, Kind.PROXY_CONFIG);
   static final Set<Kind> EDS_IGNORED = EnumSet.of(Kind.GATEWAY, Kind.VIRTUAL_SERVICE, Kind.WORKLOAD_GROUP,
-      Kind.AUTHORIZATION_POLICY, Kind.REQUEST_AUTHENTICATION, Kind.SIDECAR, Kind.SECRET);
+      Kind.AUTHORIZATION_POLICY, Kind.REQUEST_AUTHENTICATION, Kind.SIDECAR, Kind.SECRET, Kind.TELEMETRY,
+      Kind.WASM_PLUGIN, Kind.PROXY_CONFIG);
+  // Telemetry shapes listeners (access logs); WasmPlugin and ProxyConfig are not applied by this
+  // istiod (see UnappliedConfigWarnings), so they change no listener.
   static final Set<Kind> LDS_IGNORED_SIDECAR = EnumSet.of(Kind.GATEWAY, Kind.WORKLOAD_GROUP, Kind.WORKLOAD_ENTRY,
-      Kind.ENDPOINTS, Kind.SECRET);
+      Kind.ENDPOINTS, Kind.SECRET, Kind.WASM_PLUGIN, Kind.PROXY_CONFIG);
   static final Set<Kind> LDS_IGNORED_ROUTER = EnumSet.of(Kind.WORKLOAD_GROUP, Kind.WORKLOAD_ENTRY, Kind.ENDPOINTS,
-      Kind.SECRET);
+      Kind.SECRET, Kind.WASM_PLUGIN, Kind.PROXY_CONFIG);
   static final Set<Kind> RDS_IGNORED = EnumSet.of(Kind.WORKLOAD_ENTRY, Kind.WORKLOAD_GROUP, Kind.AUTHORIZATION_POLICY,
-      Kind.REQUEST_AUTHENTICATION, Kind.PEER_AUTHENTICATION, Kind.ENDPOINTS, Kind.SECRET);
+      Kind.REQUEST_AUTHENTICATION, Kind.PEER_AUTHENTICATION, Kind.ENDPOINTS, Kind.SECRET, Kind.TELEMETRY,
+      Kind.WASM_PLUGIN, Kind.PROXY_CONFIG);
 
   private PushFilters() {}
 

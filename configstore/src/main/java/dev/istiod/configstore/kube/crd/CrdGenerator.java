@@ -113,6 +113,8 @@ public final class CrdGenerator {
     labels.put("release", "istio");
     if (schema.group().equals("security.istio.io")) {
       labels.put("istio", "security");
+    } else if (schema.group().equals("telemetry.istio.io")) {
+      labels.put("istio", "telemetry");
     }
     // Helm must never delete CRDs (and with them every user's config) on uninstall.
     meta.putObject("annotations").put("helm.sh/resource-policy", "keep");

@@ -13,8 +13,8 @@ import java.util.Objects;
  * @param shortNames e.g. {@code vs}; empty for kinds upstream gives none
  * @param columns printer columns before and after the standard {@code Age} column, in
  *     upstream's order ({@code Age} is one of them)
- * @param specRequired upstream requires {@code spec} for ServiceEntry, WorkloadEntry and
- *     WorkloadGroup
+ * @param specRequired upstream requires {@code spec} for ServiceEntry, WorkloadEntry,
+ *     WorkloadGroup and WasmPlugin
  */
 record CrdNames(Kind kind, List<String> shortNames, List<Column> columns, boolean specRequired) {
   /** One {@code additionalPrinterColumns} entry. */
@@ -65,6 +65,9 @@ record CrdNames(Kind kind, List<String> shortNames, List<Column> columns, boolea
       case PEER_AUTHENTICATION -> new CrdNames(kind, List.of("pa"), List.of(
           new Column("Mode", ".spec.mtls.mode", "string", "The mutual TLS mode of the workloads."),
           AGE), false);
+      case PROXY_CONFIG -> new CrdNames(kind, List.of(), List.of(), false);
+      case TELEMETRY -> new CrdNames(kind, List.of("telemetry"), List.of(AGE), false);
+      case WASM_PLUGIN -> new CrdNames(kind, List.of(), List.of(AGE), true);
       case SERVICE, ENDPOINTS, MESH_CONFIG, SECRET ->
           throw new IllegalArgumentException(kind + " is not an Istio config kind; it has no CRD");
     };

@@ -57,6 +57,31 @@ class CrdGeneratorTest {
   }
 
   @Test
+  void extensionKinds_haveUpstreamGroupsVersionsAndStorage() {
+    assertThat(versions(Kind.TELEMETRY)).containsExactly("v1", "v1alpha1*");
+    assertThat(crd(Kind.TELEMETRY).path("metadata").path("labels").path("istio").asText()).isEqualTo("telemetry");
+    assertThat(crd(Kind.TELEMETRY).path("spec").path("group").asText()).isEqualTo("telemetry.istio.io");
+    assertThat(versions(Kind.WASM_PLUGIN)).containsExactly("v1alpha1*");
+    assertThat(crd(Kind.WASM_PLUGIN).path("metadata").path("name").asText())
+        .isEqualTo("wasmplugins.extensions.istio.io");
+    assertThat(versions(Kind.PROXY_CONFIG)).containsExactly("v1beta1*");
+    assertThat(crd(Kind.PROXY_CONFIG).path("spec").path("group").asText()).isEqualTo("networking.istio.io");
+    JsonNode telemetry = storageSpec(Kind.TELEMETRY);
+    assertThat(texts(at(telemetry, "accessLogging.[].match.mode").path("enum")))
+        .containsExactly("CLIENT_AND_SERVER", "CLIENT", "SERVER");
+    assertThat(at(telemetry, "accessLogging.[].disabled").path("type").asText()).isEqualTo("boolean");
+  }
+
+  /** The CRD's version names, the storage one marked with {@code *}. */
+  private static List<String> versions(Kind kind) {
+    List<String> out = new ArrayList<>();
+    for (JsonNode v : crd(kind).path("spec").path("versions")) {
+      out.add(v.path("name").asText() + (v.path("storage").asBoolean() ? "*" : ""));
+    }
+    return out;
+  }
+
+  @Test
   void everyIstioKind_hasOneNamespacedCrdWithUpstreamNames() {
     assertThat(CRDS).hasSize(REGISTRY.schemas().size());
     JsonNode vs = crd(Kind.VIRTUAL_SERVICE);
@@ -75,7 +100,8 @@ class CrdGeneratorTest {
     assertThat(shortNames).containsOnly(Map.entry("VirtualService", "vs"), Map.entry("DestinationRule", "dr"),
         Map.entry("Gateway", "gw"), Map.entry("ServiceEntry", "se"), Map.entry("WorkloadEntry", "we"),
         Map.entry("WorkloadGroup", "wg"), Map.entry("AuthorizationPolicy", "ap"),
-        Map.entry("PeerAuthentication", "pa"), Map.entry("RequestAuthentication", "ra"));
+        Map.entry("PeerAuthentication", "pa"), Map.entry("RequestAuthentication", "ra"),
+        Map.entry("Telemetry", "telemetry"));
     CRDS.forEach(c -> assertThat(c.path("spec").path("scope").asText()).isEqualTo("Namespaced"));
   }
 

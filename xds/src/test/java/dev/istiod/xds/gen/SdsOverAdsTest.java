@@ -36,6 +36,9 @@ class SdsOverAdsTest {
     credentials.pushTo(fake::configUpdate);
     credentials.put("istio-system", "bookinfo",
         Map.of("tls.crt", SdsGeneratorTest.CERT, "tls.key", SdsGeneratorTest.KEY, "ca.crt", SdsGeneratorTest.CA));
+    // That put is itself a debounced secret push: let it go out before any stream connects, or a slow
+    // machine delivers it after a test's first response, where the test expects its own change.
+    fake.awaitIdle();
   }
 
   @AfterEach

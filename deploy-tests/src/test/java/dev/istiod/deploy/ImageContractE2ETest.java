@@ -95,8 +95,9 @@ class ImageContractE2ETest {
                   "jsonpath={.data.root-cert\\.pem}").stdout(), pem -> pem.contains("BEGIN CERTIFICATE"));
 
           Path probe = running.out().resolve("probe.txt");
-          await("jcmd in the container").atMost(Duration.ofSeconds(90))
-              .until(() -> Files.exists(probe) && MAX_HEAP.matcher(Repo.read(probe)).find());
+          // jcmd attaches through /tmp: without the chart's writable /tmp it fails with "Read-only file system".
+          await("jcmd in the container").atMost(Duration.ofSeconds(90)).untilAsserted(() -> assertThat(
+              Files.exists(probe) ? Repo.read(probe) : "(no output yet)").as(probe.toString()).containsPattern(MAX_HEAP));
           String probed = Repo.read(probe);
           assertThat(probed).as("the process's credentials (%s)", probe)
               .containsPattern("(?m)^Uid:\\s+1337\\s+1337\\s+1337\\s+1337$")

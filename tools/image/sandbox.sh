@@ -14,6 +14,7 @@
 #   hostname      the Pod's hostname (its name)
 #   shell         the Dockerfile's SHELL, NUL-separated ("/bin/sh -c" if absent)
 #   build-env     the environment of RUN steps (the base image's ENV), NUL-separated NAME=value
+#   export-layer  optional: a path where the image's layer (what the steps added) is written as a tar
 #   steps         one step a line, TAB-separated: "COPY <host file> <image path>" or "RUN <workdir> <script file>"
 #   mountpoints   one directory a line: created in the container's layer before its root is made read-only
 #   mounts        one mount a line, TAB-separated: "rw <container path>" (an empty writable tmpfs, an emptyDir)
@@ -124,6 +125,12 @@ while IFS=$'\t' read -r kind a b; do
 done <"$plan/steps"
 umount "$mnt/build"
 (cd "$mnt/layer/upper" && find . -mindepth 1 | sort) >"$out/image-layer.txt"
+if [ -s "$plan/export-layer" ]; then
+  # The layer as an OCI layer tar. Overlay whiteouts (deleted base files) would need translating to .wh. files;
+  # the Dockerfile's steps delete nothing of the base, so one here is an error rather than a silent difference.
+  [ -z "$(find "$mnt/layer/upper" -type c -print -quit)" ] || die "the build deleted base files: not exportable"
+  tar --numeric-owner --sort=name --mtime=@0 -C "$mnt/layer/upper" -cf "$(cat "$plan/export-layer")" .
+fi
 
 # The container's own layer holds only the mount points; its root is the read-only union of it, the image's
 # layer and the base (an overlay without upper directory cannot be written: readOnlyRootFilesystem).

@@ -48,6 +48,11 @@ record ContainerSandbox(Dockerfile image, PodContainer container, Path base, Map
 
   /** Writes the plan into {@code dir}/plan and starts the sandbox; its files land in {@code dir}/out. */
   Running start(Path dir) {
+    return start(dir, null);
+  }
+
+  /** As {@link #start(Path)}, and writes the image's layer (what its steps made) as a tar to {@code layerTar}. */
+  Running start(Path dir, Path layerTar) {
     Path plan = dir.resolve("plan");
     Path out = dir.resolve("out");
     try {
@@ -101,6 +106,9 @@ record ContainerSandbox(Dockerfile image, PodContainer container, Path base, Map
       write(plan.resolve("workdir"), image.workdir());
       writeNul(plan.resolve("env"), envList(Map.of(), environment()));
       writeNul(plan.resolve("argv"), image.commandLine(container.args()));
+      if (layerTar != null) {
+        write(plan.resolve("export-layer"), layerTar.toAbsolutePath().toString());
+      }
       if (!probe.isEmpty()) {
         writeNul(plan.resolve("probe"), probe);
       }

@@ -97,7 +97,11 @@ class ImageContractE2ETest {
                 new PodContainer.KubeApiAccess("kube-api-access"))),
             baseRoot, baseEnv, Repo.root(), POD, NS, network, memory, volumes,
             kubeletEnv(network), masks, List.of("bash", "-c", PROBE, "probe"));
-        ContainerSandbox.Running running = sandbox.start(work.resolve("pod"));
+        // -Dimage.export=<file>: the image built on the registry base is also written as an OCI archive, once
+        // it has passed.
+        String export = System.getProperty("image.export", "");
+        Path layerTar = base == Base.REGISTRY_PACKAGES && !export.isBlank() ? work.resolve("layer.tar") : null;
+        ContainerSandbox.Running running = sandbox.start(work.resolve("pod"), layerTar);
         // Closing sends SIGTERM, as at Pod deletion: the log below includes the shutdown.
         try (running) {
           awaitReady(running, network.podIp(), container);
@@ -144,6 +148,10 @@ class ImageContractE2ETest {
             .doesNotContainIgnoringCase("forbidden")
             .doesNotContainPattern("(?m)^\\s+at [\\w.$]+\\(")
             .doesNotContainPattern("(?i)\\[(warning|error)\\s*\\]\\[cds");
+        if (layerTar != null) {
+          OciArchive.write(Path.of(export).toAbsolutePath(), baseRoot, layerTar, image, baseEnv,
+              container.image(), work);
+        }
       }
     }
   }

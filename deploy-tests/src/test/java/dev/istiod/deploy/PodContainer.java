@@ -13,7 +13,7 @@ import java.util.Optional;
  * environment (literal values and fieldRefs, the latter resolved for a given Pod), its volumes as mounted, its
  * readiness probe, memory limit and security context.
  */
-record PodContainer(String serviceAccount, List<String> args, List<EnvVar> env, List<Mount> mounts,
+record PodContainer(String serviceAccount, String image, List<String> args, List<EnvVar> env, List<Mount> mounts,
     String readinessPath, int readinessPort, Optional<Long> memoryLimitBytes, boolean readOnlyRootFilesystem,
     boolean runAsNonRoot, Optional<Integer> runAsUser, Optional<Integer> runAsGroup) {
 
@@ -87,7 +87,8 @@ record PodContainer(String serviceAccount, List<String> args, List<EnvVar> env, 
     JsonNode probe = container.at("/readinessProbe/httpGet");
     JsonNode limit = container.at("/resources/limits/memory");
     JsonNode security = container.path("securityContext");
-    return new PodContainer(spec.path("serviceAccountName").asText("default"), args, env, mounts,
+    return new PodContainer(spec.path("serviceAccountName").asText("default"), container.path("image").asText(),
+        args, env, mounts,
         probe.path("path").asText(), probe.path("port").asInt(),
         limit.isMissingNode() ? Optional.empty() : Optional.of(quantityBytes(limit.asText())),
         security.path("readOnlyRootFilesystem").asBoolean(false), security.path("runAsNonRoot").asBoolean(false),
@@ -99,7 +100,7 @@ record PodContainer(String serviceAccount, List<String> args, List<EnvVar> env, 
   PodContainer withMount(Mount mount) {
     List<Mount> all = new ArrayList<>(mounts);
     all.add(mount);
-    return new PodContainer(serviceAccount, args, env, all, readinessPath, readinessPort, memoryLimitBytes,
+    return new PodContainer(serviceAccount, image, args, env, all, readinessPath, readinessPort, memoryLimitBytes,
         readOnlyRootFilesystem, runAsNonRoot, runAsUser, runAsGroup);
   }
 

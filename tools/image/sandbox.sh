@@ -49,11 +49,12 @@ if [ "${SANDBOX_STAGE:-1}" = 1 ]; then
   [ -e "/run/netns/$netns" ] || die "no network namespace $netns"
   name="istiod-sandbox-$$"
   if [ -f /sys/fs/cgroup/cgroup.controllers ]; then
-    # cgroup v2: a child of our own cgroup, with the memory controller enabled for it.
-    parent="/sys/fs/cgroup$(sed -n 's/^0:://p' /proc/self/cgroup)"
-    echo +memory >"$parent/cgroup.subtree_control" 2>/dev/null || true
-    cg="$parent/$name"
+    # cgroup v2 (not available on the dev machine, so less tried): a child of the root cgroup, which is exempt
+    # from the rule that only leaf cgroups hold processes, so its controllers can be enabled for children.
+    echo +memory >/sys/fs/cgroup/cgroup.subtree_control 2>/dev/null || true
+    cg="/sys/fs/cgroup/$name"
     mkdir "$cg"
+    [ -f "$cg/memory.max" ] || { rmdir "$cg"; die "cgroup v2 without a delegable memory controller here"; }
     echo "$memory" >"$cg/memory.max"
   elif [ -d /sys/fs/cgroup/memory ]; then
     # cgroup v1: a child of our memory cgroup.

@@ -114,31 +114,10 @@ class ImageContractE2ETest {
 
           Path probe = running.out().resolve("probe.txt");
           // jcmd attaches through /tmp: without the chart's writable /tmp it fails with "Read-only file system".
-          await("jcmd in the container").atMost(Duration.ofSeconds(90)).untilAsserted(() -> assertThat(
-              Files.exists(probe) ? Repo.read(probe) : "(no output yet)").as(probe.toString()).containsPattern(MAX_HEAP));
-          String probed = Repo.read(probe);
-          assertThat(probed).as("the process's credentials (%s)", probe)
-              .containsPattern("(?m)^Uid:\\s+1337\\s+1337\\s+1337\\s+1337$")
-              .containsPattern("(?m)^Gid:\\s+1337\\s+1337\\s+1337\\s+1337$")
-              .containsPattern("(?m)^NoNewPrivs:\\s+1$")
-              .containsPattern("(?m)^CapEff:\\s+0+$")
-              .containsPattern("(?m)^CapBnd:\\s+0+$")
-              .as("class-data sharing with the image's archive (a bad archive is an error in the log below)")
-              .containsPattern("(?m)^CDS: on");
-          for (String flag : image.entrypoint()) {
-            if (flag.startsWith("-XX:")) {
-              // VM.flags prints values in its own format (75.000000), so the name (with +/-, or up to "=").
-              String name = flag.contains("=") ? flag.substring(0, flag.indexOf('=') + 1) : flag;
-              assertThat(probed).as("the entrypoint's JVM flags in effect").contains(name);
-            }
-          }
-          double percentage = Double.parseDouble(image.jvmOption("MaxRAMPercentage").orElseThrow());
-          long expectedHeap = (long) (memory * percentage / 100);
-          Matcher heap = MAX_HEAP.matcher(probed);
-          assertThat(heap.find()).isTrue();
-          assertThat(Long.parseLong(heap.group(1)))
-              .as("MaxHeapSize: %s%% of the %s limit", percentage, MEMORY_LIMIT)
-              .isBetween(expectedHeap - (2L << 20), expectedHeap);
+          await("jcmd in the container").atMost(Duration.ofSeconds(90)).untilAsserted(() ->
+              assertThat(Files.exists(probe) ? Repo.read(probe) : "(no output yet)").as(probe.toString())
+                  .containsPattern(MAX_HEAP));
+          assertTheProcess(Repo.read(probe), image, memory);
         }
         String log = running.containerLog();
         assertThat(Repo.read(running.out().resolve("image-layer.txt")).lines())
@@ -154,6 +133,38 @@ class ImageContractE2ETest {
         }
       }
     }
+  }
+
+  /**
+   * What the probe saw of the running process: the image's user, no privileges (securityContext), every -XX flag of
+   * the ENTRYPOINT in effect, the heap sized from the memory limit, and class-data sharing on.
+   */
+  private static void assertTheProcess(String probed, Dockerfile image, long memory) {
+    String uid = image.uid() + "";
+    String gid = image.gid() + "";
+    assertThat(probed).as("the process's credentials")
+        .containsPattern("(?m)^Uid:\\s+" + String.join("\\s+", uid, uid, uid, uid) + "$")
+        .containsPattern("(?m)^Gid:\\s+" + String.join("\\s+", gid, gid, gid, gid) + "$")
+        .containsPattern("(?m)^NoNewPrivs:\\s+1$")
+        .containsPattern("(?m)^CapEff:\\s+0+$")
+        .containsPattern("(?m)^CapBnd:\\s+0+$")
+        .as("class-data sharing with the image's archive (a bad archive is an error in the log)")
+        .containsPattern("(?m)^CDS: on");
+    for (String flag : image.entrypoint()) {
+      if (flag.startsWith("-XX:")) {
+        // VM.flags prints values in its own format (75.000000), so the name (with +/-, or up to "=").
+        String name = flag.contains("=") ? flag.substring(0, flag.indexOf('=') + 1) : flag;
+        assertThat(probed).as("the entrypoint's JVM flags in effect").contains(name);
+      }
+    }
+    double percentage = Double.parseDouble(image.jvmOption("MaxRAMPercentage").orElseThrow());
+    long expectedHeap = (long) (memory * percentage / 100);
+    Matcher heap = MAX_HEAP.matcher(probed);
+    assertThat(heap.find()).isTrue();
+    // The JVM rounds the heap down to its alignment (at most a few MiB).
+    assertThat(Long.parseLong(heap.group(1)))
+        .as("MaxHeapSize: %s%% of the %s limit", percentage, MEMORY_LIMIT)
+        .isBetween(expectedHeap - (2L << 20), expectedHeap);
   }
 
   /** The base image's ENV as eclipse-temurin sets it, with this JVM standing in for its Java runtime. */

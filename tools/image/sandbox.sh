@@ -65,10 +65,12 @@ if [ "${SANDBOX_STAGE:-1}" = 1 ]; then
     die "no memory cgroup controller (neither cgroup v2 nor a v1 memory hierarchy under /sys/fs/cgroup)"
   fi
   echo "$cg" >"$out/cgroup"
+  # shellcheck disable=SC2317 # trap handlers
   cleanup() { rmdir "$cg" 2>/dev/null || true; }
   trap cleanup EXIT
   # SIGTERM goes to the container's PID 1 (stage 2, unshare's child), which passes it on; the child cgroup is
   # removed once everything has exited.
+  # shellcheck disable=SC2317,SC2046 # a trap handler; the children file is a list of pids
   forward() { kill -TERM $(cat "/proc/$child/task/$child/children" 2>/dev/null) 2>/dev/null || true; }
   trap forward TERM INT
   (
@@ -92,6 +94,8 @@ mkdir -p "$mnt"
 mount -t tmpfs -o mode=0755 sandbox "$mnt"
 mkdir -p "$mnt/layer/upper" "$mnt/layer/work" "$mnt/build" "$mnt/container/upper" "$mnt/root"
 
+# Reads a NUL-separated file into the array named $1.
+# shellcheck disable=SC2034 # "into" is a name reference
 nul_list() { local -n into="$1"; mapfile -d '' into <"$2"; }
 
 # Build: the image's layer over the base, as a writable overlay; RUN steps chroot into it as root.
@@ -153,7 +157,7 @@ mount --rbind /dev "$root/dev"
 mount -t sysfs -o ro,nosuid,nodev,noexec sysfs "$root/sys"
 # The cgroup filesystem as a runtime mounts it in a cgroup namespace: its root is the container's cgroup.
 mount -t tmpfs -o mode=0755 cgroup "$root/sys/fs/cgroup"
-if grep -q cgroup2 /proc/filesystems && [ -z "$(grep -E '^[0-9]+:memory:' /proc/self/cgroup)" ]; then
+if grep -q cgroup2 /proc/filesystems && ! grep -qE '^[0-9]+:memory:' /proc/self/cgroup; then
   mount -t cgroup2 -o ro,nosuid,nodev,noexec cgroup2 "$root/sys/fs/cgroup"
 else
   # cgroup v1: every hierarchy a JVM looks for (it wants cpu, cpuacct, cpuset and memory before it trusts any).

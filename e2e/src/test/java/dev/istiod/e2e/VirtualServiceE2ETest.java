@@ -227,8 +227,14 @@ class VirtualServiceE2ETest {
       mesh.awaitTraffic("ratings receives the mirrored copy", m -> {
         m.ratings().clearRequests();
         assertThat(get(m, "/mirror/1", Map.of("x-mirror-probe", "1")).servedBy()).isEqualTo("reviews-v1");
-        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(2))
-            .untilAsserted(() -> assertThat(m.ratings().requests()).isNotEmpty());
+        try {
+          org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(2))
+              .untilAsserted(() -> assertThat(m.ratings().requests()).isNotEmpty());
+        } catch (org.awaitility.core.ConditionTimeoutException notYet) {
+          // An assertion failure, so that the outer wait tries again (the mirror cluster may not be pushed yet)
+          // instead of ending the test on its first attempt.
+          throw new AssertionError("no mirrored copy within 2 s", notYet);
+        }
       });
       Backend.Request copy = mesh.ratings().requests().get(0);
       assertThat(copy.path()).isEqualTo("/mirror/1");

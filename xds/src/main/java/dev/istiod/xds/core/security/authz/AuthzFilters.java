@@ -78,8 +78,13 @@ public final class AuthzFilters {
     return out;
   }
 
+  /** True when a rule matches on JWTs, so the workload's issuers are needed (read only then). */
   private static boolean needsIssuers(WorkloadPolicies p) {
-    return !p.allow().isEmpty() || !p.deny().isEmpty() || !p.audit().isEmpty();
+    return java.util.stream.Stream.of(p.audit(), p.deny(), p.allow()).flatMap(List::stream)
+        .flatMap(c -> c.spec(AuthorizationPolicy.class).getRulesList().stream())
+        .anyMatch(r -> r.getFromList().stream().anyMatch(f -> f.getSource().getRequestPrincipalsCount() > 0
+            || f.getSource().getNotRequestPrincipalsCount() > 0)
+            || r.getWhenList().stream().anyMatch(w -> w.getKey().startsWith("request.auth.")));
   }
 
   /** One RBAC of all policies of an action; empty when there are none, or (not ALLOW) none can match. */

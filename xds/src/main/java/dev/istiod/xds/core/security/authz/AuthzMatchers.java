@@ -77,7 +77,7 @@ final class AuthzMatchers {
    */
   static List<HeaderMatcher> authority(String host) {
     if (host.equals("*")) {
-      return List.of(header(":authority", regex(".+")));
+      return List.of(HeaderMatcher.newBuilder().setName(":authority").setPresentMatch(true).build());
     }
     if (host.startsWith("*")) {
       String rest = host.substring(1);

@@ -67,6 +67,12 @@ final class AuthzMatchers {
     return s.matches("[A-Za-z0-9._-]*") ? s.replace(".", "\\.") : Pattern.quote(s);
   }
 
+  /** A request header's value with the wildcard rules; a lone {@code *} means the header is present. */
+  static HeaderMatcher headerValue(String name, String v) {
+    return v.equals("*") ? HeaderMatcher.newBuilder().setName(name).setPresentMatch(true).build()
+        : header(name, plain(v));
+  }
+
   static HeaderMatcher header(String name, StringMatcher m) {
     return HeaderMatcher.newBuilder().setName(name).setStringMatch(m).build();
   }

@@ -133,7 +133,7 @@ final class RuleTranslator {
     addIf(out, true, op.getHostsList(), op.getNotHostsList(), RuleTranslator::hosts);
     addIf(out, false, op.getPortsList(), op.getNotPortsList(), RuleTranslator::port);
     addIf(out, true, op.getMethodsList(), op.getNotMethodsList(),
-        m -> List.of(Permission.newBuilder().setHeader(AuthzMatchers.header(":method", AuthzMatchers.plain(m))).build()));
+        m -> List.of(Permission.newBuilder().setHeader(AuthzMatchers.headerValue(":method", m)).build()));
     addIf(out, true, op.getPathsList(), op.getNotPathsList(), p -> List.of(Permission.newBuilder()
         .setUrlPath(PathMatcher.newBuilder().setPath(AuthzMatchers.plain(p))).build()));
     return out;
@@ -187,7 +187,7 @@ final class RuleTranslator {
     if (key.startsWith("request.headers[") && key.endsWith("]")) {
       String name = key.substring("request.headers[".length(), key.length() - 1);
       addIf(principals, true, values, notValues, v -> List.of(Principal.newBuilder()
-          .setHeader(AuthzMatchers.header(name, AuthzMatchers.plain(v))).build()));
+          .setHeader(AuthzMatchers.headerValue(name, v)).build()));
       return true;
     }
     if (key.startsWith("request.auth.claims[") && key.endsWith("]")) {

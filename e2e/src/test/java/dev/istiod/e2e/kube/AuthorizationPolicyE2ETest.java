@@ -22,7 +22,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * identity turns its calls into 403 "RBAC: access denied" that never reach the application; an ALLOW of
  * another identity denies the client too; an ALLOW of the client for GET /allowed lets exactly that through
  * (not POST, not other paths, not a plaintext caller without identity); deleting the policy opens the server
- * again. Policies are applied with kubectl and reach the sidecar over xDS.
+ * again; on a TCP port the network RBAC filter closes a denied caller's connections. Policies are applied
+ * with kubectl and reach the sidecar over xDS.
  */
 @Tag("e2e")
 @Timeout(value = 10, unit = TimeUnit.MINUTES)
@@ -34,6 +35,8 @@ class AuthorizationPolicyE2ETest {
   static final String POLICY = "server-policy";
   static final String DENIED_BODY = "RBAC: access denied";
   private static final Duration CALL_BOUND = Duration.ofSeconds(15);
+  /** A TCP port of the server's sidecar, relaying to the same application (see {@link #serverSidecarWithTcpPort}). */
+  static final int TCP_PORT = 9091;
 
   private static PilotAgentMesh mesh;
 
@@ -120,6 +123,92 @@ class AuthorizationPolicyE2ETest {
       }
       assertThat(mesh.metric("pilot_total_xds_rejects", Map.of())).as("NACKs recorded by istiod").isZero();
     }
+  }
+
+  /**
+   * The network RBAC filter before tcp_proxy: a DENY of one caller's address on the server's TCP port closes
+   * that caller's connections there (and only there: its HTTP port still answers), and deleting it opens the
+   * port again.
+   */
+  @Test
+  void denyByIpBlock_onATcpPort_closesTheCallersConnections(TestInfo info) {
+    Path workDir = KubeTools.workDir(info);
+    var server = new PilotAgentProcess.Workload("server-tcp", NAMESPACE, "server");
+    EchoServer[] app = new EchoServer[1];
+    cluster.apply(serverSidecarWithTcpPort());
+    try (TestHost plain = TestHost.create();
+        PilotAgentPod serverPod = MtlsPods.startPod(mesh, server, Map.of(), workDir,
+            host -> app[0] = host.serve("server-app", host.address(), MtlsPods.APP_PORT, workDir))) {
+      plain.routeToOtherHosts();
+      serverPod.agent().awaitReady();
+      String serverIp = serverPod.agent().ip();
+      await("the server's TCP port relays to the application").atMost(PilotAgentMesh.CONVERGENCE_BOUND)
+          .pollInterval(Duration.ofMillis(500))
+          .untilAsserted(() -> assertThat(plainTcpCall(plain, serverIp).stdout()).isEqualTo("200"));
+
+      cluster.apply("""
+          apiVersion: security.istio.io/v1
+          kind: AuthorizationPolicy
+          metadata:
+            name: deny-tcp
+            namespace: %s
+          spec:
+            selector:
+              matchLabels:
+                app: server
+            action: DENY
+            rules:
+            - from:
+              - source:
+                  ipBlocks: ["%s/32"]
+              to:
+              - operation:
+                  ports: ["%d"]
+          """.formatted(NAMESPACE, plain.address(), TCP_PORT));
+      await("connections to the TCP port closed by the DENY").atMost(PilotAgentMesh.CONVERGENCE_BOUND)
+          .pollInterval(Duration.ofMillis(500))
+          .untilAsserted(() -> {
+            Command.Result r = plainTcpCall(plain, serverIp);
+            assertThat(r.ok()).as("TCP call under the DENY: " + r.describe()).isFalse();
+            assertThat(r.stdout()).as("HTTP status over the denied TCP port").isEqualTo("000");
+          });
+      app[0].clearRequests();
+      assertThat(plainTcpCall(plain, serverIp).stdout()).as("TCP call under the DENY").isEqualTo("000");
+      assertThat(app[0].requests()).as("requests the application saw over the denied port").isEmpty();
+      assertThat(MtlsPods.plainCall(plain, serverIp).stdout()).as("the HTTP port, which the DENY does not name")
+          .isEqualTo("200");
+
+      cluster.kubectl("delete", "authorizationpolicy", "deny-tcp", "-n", NAMESPACE).orFail();
+      await("the TCP port open again").atMost(PilotAgentMesh.CONVERGENCE_BOUND)
+          .pollInterval(Duration.ofMillis(500))
+          .untilAsserted(() -> assertThat(plainTcpCall(plain, serverIp).stdout()).isEqualTo("200"));
+      assertThat(serverPod.agent().envoyStats("update_rejected$")).as("update_rejected of the server's sidecar")
+          .allSatisfy((name, value) -> assertThat(value).as(name).isZero());
+    } finally {
+      cluster.apply(MtlsPods.sidecars(NAMESPACE));
+    }
+  }
+
+  /** The server's Sidecar of {@link MtlsPods} plus a TCP ingress port in front of the same application. */
+  private static String serverSidecarWithTcpPort() {
+    String tcpPort = """
+          ingress:
+          - port:
+              number: %d
+              protocol: TCP
+              name: tcp
+            defaultEndpoint: 0.0.0.0:%d
+            captureMode: NONE
+        """.formatted(TCP_PORT, MtlsPods.APP_PORT);
+    String sidecars = MtlsPods.sidecars(NAMESPACE);
+    String server = sidecars.substring(0, sidecars.indexOf("---"));
+    return server.replaceFirst("  ingress:\n", java.util.regex.Matcher.quoteReplacement(tcpPort));
+  }
+
+  /** A plaintext HTTP request from a host without a sidecar over the server sidecar's TCP port; stdout: status. */
+  private static Command.Result plainTcpCall(TestHost from, String serverIp) {
+    return from.exec(List.of("curl", "-sS", "--max-time", "5", "-o", "/dev/null", "-w", "%{http_code}",
+        "http://" + serverIp + ":" + TCP_PORT + "/"), CALL_BOUND);
   }
 
   private static String policy(String action, String rules) {

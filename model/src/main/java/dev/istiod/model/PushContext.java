@@ -1,6 +1,7 @@
 package dev.istiod.model;
 
 import dev.istiod.api.mesh.v1alpha1.MeshConfig;
+import dev.istiod.model.push.AuthorizationPolicyIndex;
 import dev.istiod.model.push.DestinationRuleIndex;
 import dev.istiod.model.push.GatewayIndex;
 import dev.istiod.model.push.PeerAuthenticationIndex;
@@ -57,12 +58,14 @@ public final class PushContext {
   private final GatewayIndex gateways;
   private final PeerAuthenticationIndex peerAuthentications;
   private final TelemetryIndex telemetry;
+  private final AuthorizationPolicyIndex authorizationPolicies;
   private final ConcurrentHashMap<ScopeKey, SidecarScope> scopes = new ConcurrentHashMap<>();
   private final PushStatus status = new PushStatus();
 
   private PushContext(String version, Environment env, MeshConfig mesh, Instant createdAt, ServiceIndex serviceIndex,
       VirtualServiceIndex virtualServiceIndex, DestinationRuleIndex destinationRuleIndex, SidecarIndex sidecarIndex,
-      GatewayIndex gateways, PeerAuthenticationIndex peerAuthentications, TelemetryIndex telemetry) {
+      GatewayIndex gateways, PeerAuthenticationIndex peerAuthentications, TelemetryIndex telemetry,
+      AuthorizationPolicyIndex authorizationPolicies) {
     this.version = version;
     this.env = env;
     this.mesh = mesh;
@@ -74,6 +77,7 @@ public final class PushContext {
     this.gateways = gateways;
     this.peerAuthentications = peerAuthentications;
     this.telemetry = telemetry;
+    this.authorizationPolicies = authorizationPolicies;
   }
 
   /**
@@ -105,8 +109,11 @@ public final class PushContext {
         : PeerAuthenticationIndex.build(store.list(Kind.PEER_AUTHENTICATION), mesh.getRootNamespace());
     TelemetryIndex telemetry = reusable && !request.touches(Kind.TELEMETRY) ? previous.telemetry
         : TelemetryIndex.build(store.list(Kind.TELEMETRY), mesh);
+    AuthorizationPolicyIndex authz = reusable && !request.touches(Kind.AUTHORIZATION_POLICY)
+        ? previous.authorizationPolicies
+        : AuthorizationPolicyIndex.build(store.list(Kind.AUTHORIZATION_POLICY), mesh.getRootNamespace());
     PushContext ctx = new PushContext(version, env, mesh, Instant.now(), services, vs, dr, sidecars, gateways,
-        peerAuthn, telemetry);
+        peerAuthn, telemetry, authz);
     if (endpointsOnly && services == previous.serviceIndex && vs == previous.virtualServiceIndex
         && dr == previous.destinationRuleIndex && sidecars == previous.sidecarIndex) {
       ctx.scopes.putAll(previous.scopes); // scopes depend only on the reused indexes
@@ -202,6 +209,11 @@ public final class PushContext {
 
   public PeerAuthenticationIndex peerAuthentications() {
     return peerAuthentications;
+  }
+
+  /** AuthorizationPolicies: the RBAC filters of inbound and gateway listeners. */
+  public AuthorizationPolicyIndex authorizationPolicies() {
+    return authorizationPolicies;
   }
 
   /** Every Gateway resource, oldest first. */

@@ -2,6 +2,7 @@ package dev.istiod.xds.gen;
 
 import dev.istiod.api.extensions.v1alpha1.WasmPlugin;
 import dev.istiod.api.mesh.v1alpha1.MeshConfig;
+import dev.istiod.api.security.v1beta1.AuthorizationPolicy;
 import dev.istiod.api.telemetry.v1alpha1.AccessLogging;
 import dev.istiod.api.telemetry.v1alpha1.ProviderRef;
 import dev.istiod.api.telemetry.v1alpha1.Telemetry;
@@ -9,6 +10,7 @@ import dev.istiod.model.Config;
 import dev.istiod.model.ConfigEvent;
 import dev.istiod.model.ConfigEventHandler;
 import dev.istiod.model.ConfigKey;
+import dev.istiod.model.push.AuthorizationPolicyIndex;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -22,8 +24,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Says, once per object, which parts of stored Telemetry, WasmPlugin and ProxyConfig resources the
- * generators do not turn into proxy configuration, so that nothing a user applied is ignored
+ * Says, once per object, which parts of stored Telemetry, WasmPlugin, ProxyConfig and AuthorizationPolicy
+ * (CUSTOM, targetRefs) resources the generators do not turn into proxy configuration, so that nothing a user applied is ignored
  * silently. Of Telemetry only file access logging is applied: metrics need istio-proxy's stats
  * filter and tracing its tracers' setup, which upstream Envoy lacks or this istiod does not build;
  * access-log providers that the mesh config does not define, or defines as other than
@@ -79,8 +81,23 @@ public final class UnappliedConfigWarnings implements ConfigEventHandler {
           + "not applied: this istiod serves no Wasm extensions to proxies");
       case PROXY_CONFIG -> Optional.of(who + " is stored and validated but not applied: this istiod does not push "
           + "ProxyConfig resources to proxies (concurrency, environment variables and image are set at injection)");
+      case AUTHORIZATION_POLICY -> authorizationPolicy(c.spec(AuthorizationPolicy.class))
+          .map(why -> who + " is stored and validated but not applied: " + why);
       default -> Optional.empty();
     };
+  }
+
+  /** Why an AuthorizationPolicy is not enforced, if it is not: the RBAC filters cover ALLOW, DENY and AUDIT. */
+  private static Optional<String> authorizationPolicy(AuthorizationPolicy p) {
+    if (AuthorizationPolicyIndex.hasTargetRef(p)) {
+      return Optional.of("targetRef/targetRefs attach it to waypoints and Kubernetes Gateways, which this istiod "
+          + "does not serve");
+    }
+    if (p.getAction() == AuthorizationPolicy.Action.CUSTOM) {
+      return Optional.of("action CUSTOM (provider " + p.getProvider().getName() + ") needs ext_authz, which this "
+          + "istiod does not generate");
+    }
+    return Optional.empty();
   }
 
   private static Optional<String> telemetry(Telemetry t, MeshConfig mesh) {

@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.istiod.api.extensions.v1alpha1.WasmPlugin;
 import dev.istiod.api.networking.v1beta1.ProxyConfig;
+import dev.istiod.api.security.v1beta1.AuthorizationPolicy;
+import dev.istiod.api.security.v1beta1.Rule;
+import dev.istiod.api.type.v1beta1.PolicyTargetReference;
 import dev.istiod.api.telemetry.v1alpha1.AccessLogging;
 import dev.istiod.api.telemetry.v1alpha1.Metrics;
 import dev.istiod.api.telemetry.v1alpha1.ProviderRef;
@@ -78,6 +81,28 @@ class UnappliedConfigWarningsTest {
         + "validated but not applied: this istiod serves no Wasm extensions to proxies");
     assertThat(warnings.get(1)).startsWith("ProxyConfig default/pc is stored and validated but not applied");
     assertThat(warnings.get(2)).isEqualTo(warnings.get(0));
+  }
+
+  @Test
+  void customAndTargetRefAuthorizationPolicies_areReported_enforcedOnesAreNot() {
+    AuthorizationPolicy deny = AuthorizationPolicy.newBuilder().setAction(AuthorizationPolicy.Action.DENY)
+        .addRules(Rule.getDefaultInstance()).build();
+    reporter.onEvent(ConfigEvent.added(authz("deny", deny)));
+    reporter.onEvent(ConfigEvent.added(authz("ext", AuthorizationPolicy.newBuilder()
+        .setAction(AuthorizationPolicy.Action.CUSTOM)
+        .setProvider(AuthorizationPolicy.ExtensionProvider.newBuilder().setName("my-ext-authz")).build())));
+    reporter.onEvent(ConfigEvent.added(authz("waypoint", deny.toBuilder()
+        .addTargetRefs(PolicyTargetReference.newBuilder().setKind("Service").setName("reviews")).build())));
+
+    assertThat(warnings).containsExactly(
+        "AuthorizationPolicy default/ext is stored and validated but not applied: action CUSTOM (provider "
+            + "my-ext-authz) needs ext_authz, which this istiod does not generate",
+        "AuthorizationPolicy default/waypoint is stored and validated but not applied: targetRef/targetRefs "
+            + "attach it to waypoints and Kubernetes Gateways, which this istiod does not serve");
+  }
+
+  private static Config authz(String name, AuthorizationPolicy spec) {
+    return new Config(Kind.AUTHORIZATION_POLICY, ConfigMeta.of("default", name), spec);
   }
 
   private static Config telemetry(Telemetry spec) {

@@ -38,7 +38,8 @@ public final class HttpFilters {
 
   /** Issue 3 inserts authn/authz after METADATA_EXCHANGE and telemetry after FAULT_AND_CORS. */
   public static final List<HttpFilterContributor> DEFAULT_ORDER =
-      List.of(METADATA_EXCHANGE, GRPC_WEB, GRPC_STATS, ALPN, FAULT_AND_CORS, ROUTER);
+      List.of(METADATA_EXCHANGE, dev.istiod.xds.core.security.authz.AuthzFilters.HTTP_CONTRIBUTOR, GRPC_WEB,
+          GRPC_STATS, ALPN, FAULT_AND_CORS, ROUTER);
 
   private HttpFilters() {}
 

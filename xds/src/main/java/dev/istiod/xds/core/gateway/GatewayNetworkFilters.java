@@ -81,6 +81,7 @@ final class GatewayNetworkFilters {
     if (metadataExchange && in.metadataExchange()) {
       out.add(Filters.listenerMetadataExchange());
     }
+    out.addAll(dev.istiod.xds.core.security.authz.AuthzFilters.network(in)); // AuthorizationPolicy, before the proxy
     out.add(tcpProxy);
     return out;
   }

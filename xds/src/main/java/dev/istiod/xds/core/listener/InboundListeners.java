@@ -16,6 +16,7 @@ import dev.istiod.xds.core.filter.Filters;
 import dev.istiod.xds.core.listener.OutboundListeners.ListenerProtocol;
 import dev.istiod.xds.core.route.DefaultRoutes;
 import dev.istiod.xds.core.security.InboundMtls;
+import dev.istiod.xds.core.security.authz.AuthzFilters;
 import dev.istiod.xds.core.security.IstioMtls;
 import io.envoyproxy.envoy.config.core.v3.Metadata;
 import io.envoyproxy.envoy.config.core.v3.TrafficDirection;
@@ -261,6 +262,7 @@ public final class InboundListeners {
     if (in.metadataExchange()) {
       out.add(Filters.listenerMetadataExchange());
     }
+    out.addAll(AuthzFilters.network(in));
     out.addAll(tcpProxies.inbound(cc.cluster(), cc.protocol()));
     return out;
   }

@@ -4,6 +4,7 @@ import dev.istiod.api.mesh.v1alpha1.MeshConfig;
 import dev.istiod.model.push.DestinationRuleIndex;
 import dev.istiod.model.push.GatewayIndex;
 import dev.istiod.model.push.PeerAuthenticationIndex;
+import dev.istiod.model.push.RequestAuthenticationIndex;
 import dev.istiod.model.push.PushStatus;
 import dev.istiod.model.push.ServiceIndex;
 import dev.istiod.model.push.SidecarIndex;
@@ -57,12 +58,14 @@ public final class PushContext {
   private final GatewayIndex gateways;
   private final PeerAuthenticationIndex peerAuthentications;
   private final TelemetryIndex telemetry;
+  private final RequestAuthenticationIndex requestAuthentications;
   private final ConcurrentHashMap<ScopeKey, SidecarScope> scopes = new ConcurrentHashMap<>();
   private final PushStatus status = new PushStatus();
 
   private PushContext(String version, Environment env, MeshConfig mesh, Instant createdAt, ServiceIndex serviceIndex,
       VirtualServiceIndex virtualServiceIndex, DestinationRuleIndex destinationRuleIndex, SidecarIndex sidecarIndex,
-      GatewayIndex gateways, PeerAuthenticationIndex peerAuthentications, TelemetryIndex telemetry) {
+      GatewayIndex gateways, PeerAuthenticationIndex peerAuthentications, TelemetryIndex telemetry,
+      RequestAuthenticationIndex requestAuthentications) {
     this.version = version;
     this.env = env;
     this.mesh = mesh;
@@ -74,6 +77,7 @@ public final class PushContext {
     this.gateways = gateways;
     this.peerAuthentications = peerAuthentications;
     this.telemetry = telemetry;
+    this.requestAuthentications = requestAuthentications;
   }
 
   /**
@@ -105,8 +109,11 @@ public final class PushContext {
         : PeerAuthenticationIndex.build(store.list(Kind.PEER_AUTHENTICATION), mesh.getRootNamespace());
     TelemetryIndex telemetry = reusable && !request.touches(Kind.TELEMETRY) ? previous.telemetry
         : TelemetryIndex.build(store.list(Kind.TELEMETRY), mesh);
+    RequestAuthenticationIndex requestAuthn = reusable && !request.touches(Kind.REQUEST_AUTHENTICATION)
+        ? previous.requestAuthentications
+        : RequestAuthenticationIndex.build(store.list(Kind.REQUEST_AUTHENTICATION), mesh.getRootNamespace());
     PushContext ctx = new PushContext(version, env, mesh, Instant.now(), services, vs, dr, sidecars, gateways,
-        peerAuthn, telemetry);
+        peerAuthn, telemetry, requestAuthn);
     if (endpointsOnly && services == previous.serviceIndex && vs == previous.virtualServiceIndex
         && dr == previous.destinationRuleIndex && sidecars == previous.sidecarIndex) {
       ctx.scopes.putAll(previous.scopes); // scopes depend only on the reused indexes
@@ -198,6 +205,11 @@ public final class PushContext {
   /** Telemetry resources: which access-log providers each workload side uses. */
   public TelemetryIndex telemetry() {
     return telemetry;
+  }
+
+  /** RequestAuthentication policies: which JWT rules a workload's inbound (or a gateway's) HTTP checks. */
+  public RequestAuthenticationIndex requestAuthentications() {
+    return requestAuthentications;
   }
 
   public PeerAuthenticationIndex peerAuthentications() {

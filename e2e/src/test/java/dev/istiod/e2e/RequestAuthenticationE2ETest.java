@@ -2,21 +2,28 @@ package dev.istiod.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.sun.net.httpserver.HttpServer;
 import java.math.BigInteger;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.Signature;
 import java.security.interfaces.RSAPublicKey;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -31,7 +38,8 @@ import org.junit.jupiter.params.provider.EnumSource;
  * own tokens with the JDK. What a user relies on: a request without a token still reaches the workload (the
  * policy alone requires none); a valid token reaches it with the verified payload and a claim as headers; a token
  * that is expired, from an issuer no rule names, signed by another key or malformed is refused with Envoy's 401
- * (one for another audience with Envoy's 403) and the workload never sees the request.
+ * (one for another audience with Envoy's 403) and the workload never sees the request. An ingress gateway
+ * enforces the same, with keys istiod fetched itself from the rule's jwksUri.
  */
 @Tag("e2e")
 @ExtendWith(PrintLogsOnFailure.class)
@@ -105,6 +113,125 @@ class RequestAuthenticationE2ETest {
       assertThat(server.requests()).extracting(r -> r.headers().get(ID_HEADER)).containsExactly(none, valid);
       mesh.assertNoRejects();
     }
+  }
+
+  /**
+   * A gateway checks tokens too, with keys istiod fetched itself: the RequestAuthentication selecting the ingress
+   * gateway names only a {@code jwksUri} (plain HTTP on loopback; HTTPS fetching is unit-tested), istiod fetches
+   * it and inlines the keys. A valid token then passes, which it could not with the "fail all" key set istiod
+   * inlines while the keys are unknown; a token signed by another key is refused and never reaches the backend.
+   */
+  @Test
+  void gateway_verifiesTokensWithKeysIstiodFetchedFromJwksUri(TestInfo info) throws Exception {
+    KeyPair issuerKey = rsaKeyPair();
+    KeyPair otherKey = rsaKeyPair();
+    Path work = Workspace.forTest(info);
+    AtomicInteger jwksFetches = new AtomicInteger();
+    HttpServer jwksServer = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 8);
+    byte[] jwksBody = jwks((RSAPublicKey) issuerKey.getPublic()).getBytes(StandardCharsets.UTF_8);
+    jwksServer.createContext("/jwks.json", exchange -> {
+      jwksFetches.incrementAndGet();
+      exchange.getResponseHeaders().add("content-type", "application/json");
+      exchange.sendResponseHeaders(200, jwksBody.length);
+      try (exchange; var out = exchange.getResponseBody()) {
+        out.write(jwksBody);
+      }
+    });
+    jwksServer.start();
+    List<AutoCloseable> closeables = new ArrayList<>();
+    closeables.add(() -> jwksServer.stop(0));
+    try {
+      Backend web = Backend.start("web", "127.0.0.2", Ports.freeLoopbackPort());
+      closeables.add(web);
+      int gatewayPort = Ports.freeLoopbackPort();
+      ConfigDir config = new ConfigDir(work);
+      config.write("gateway.yaml", gatewayConfig(gatewayPort, web.port(),
+          "http://127.0.0.1:" + jwksServer.getAddress().getPort() + "/jwks.json"));
+      IstiodProcess istiod = IstiodProcess.start(config.path(), work, Map.of());
+      closeables.add(0, istiod);
+      EnvoyProcess envoy = EnvoyProcess.startGateway(work, GatewayE2ETest.GATEWAY, AdsMode.DELTA, istiod.grpcPort());
+      closeables.add(0, envoy);
+
+      String valid = jwt(issuerKey, claims(ISSUER, AUDIENCE, 600));
+      org.awaitility.Awaitility.await("the gateway accepts a token verified with the fetched keys")
+          .atMost(SidecarMesh.CONVERGENCE_BOUND).pollInterval(java.time.Duration.ofMillis(250))
+          .untilAsserted(() -> assertThat(gatewaySend(gatewayPort, "probe", valid).servedBy()).isEqualTo("web"));
+      web.clearRequests();
+
+      HttpCall.Reply noToken = gatewaySend(gatewayPort, "none", null);
+      HttpCall.Reply forged = gatewaySend(gatewayPort, "forged", jwt(otherKey, claims(ISSUER, AUDIENCE, 600)));
+
+      assertThat(noToken.status()).as("%s", noToken).isEqualTo(200);
+      assertThat(forged.status()).as("%s", forged).isEqualTo(401);
+      assertThat(forged.body()).isEqualTo("Jwt verification fails");
+      assertThat(web.requests()).extracting(r -> r.headers().get(ID_HEADER)).containsExactly("none");
+      assertThat(jwksFetches.get()).as("JWKS fetches by istiod").isPositive();
+      assertThat(envoy.stats("update_rejected$")).as("Envoy update_rejected stats (see envoy.log)")
+          .isNotEmpty().allSatisfy((name, value) -> assertThat(value).as(name).isZero());
+      assertThat(istiod.metric("pilot_total_xds_rejects")).as("istiod pilot_total_xds_rejects").isZero();
+    } finally {
+      for (AutoCloseable c : closeables) {
+        try {
+          c.close();
+        } catch (Exception e) {
+          // keep closing the rest
+        }
+      }
+    }
+  }
+
+  private static HttpCall.Reply gatewaySend(int port, String id, String token) {
+    Map<String, String> headers = new HashMap<>();
+    headers.put(ID_HEADER, id);
+    if (token != null) {
+      headers.put("Authorization", "Bearer " + token);
+    }
+    return HttpCall.get("127.0.0.1", port, "web.example.com", "/", headers);
+  }
+
+  static String gatewayConfig(int gatewayPort, int webPort, String jwksUri) {
+    return """
+        apiVersion: networking.istio.io/v1
+        kind: ServiceEntry
+        metadata: {name: web, namespace: default}
+        spec:
+          hosts: [web.default.svc.cluster.local]
+          location: MESH_INTERNAL
+          resolution: STATIC
+          ports: [{number: %2$d, name: http, protocol: HTTP}]
+          endpoints: [{address: 127.0.0.2}]
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: Gateway
+        metadata: {name: ingress, namespace: istio-system}
+        spec:
+          selector: {istio: ingressgateway}
+          servers:
+          - port: {number: %1$d, name: http, protocol: HTTP}
+            bind: 127.0.0.1
+            hosts: ["*.example.com"]
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata: {name: web, namespace: default}
+        spec:
+          hosts: [web.example.com]
+          gateways: [istio-system/ingress]
+          http:
+          - route:
+            - destination: {host: web.default.svc.cluster.local}
+        ---
+        apiVersion: security.istio.io/v1
+        kind: RequestAuthentication
+        metadata: {name: ingress-jwt, namespace: istio-system}
+        spec:
+          selector:
+            matchLabels: {istio: ingressgateway}
+          jwtRules:
+          - issuer: %3$s
+            audiences: [%4$s]
+            jwksUri: %5$s
+        """.formatted(gatewayPort, webPort, ISSUER, AUDIENCE, jwksUri);
   }
 
   /** A token the sidecar must refuse, and how Envoy says so. */

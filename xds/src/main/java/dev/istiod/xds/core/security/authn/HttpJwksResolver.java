@@ -130,8 +130,9 @@ public final class HttpJwksResolver implements JwksResolver {
         uri = discover(key.issuer());
       }
       String body = get(uri);
-      if (!json(body).containsFields("keys")) {
-        throw new IOException("the response is not a JWKS document (a JSON object with \"keys\")");
+      Optional<String> problem = JwksDocuments.problem(json(body));
+      if (problem.isPresent()) {
+        throw new IOException("the response is not a JWKS document Envoy accepts: " + problem.get());
       }
       return Optional.of(body);
     } catch (IOException | IllegalArgumentException e) {

@@ -32,8 +32,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The JWKS resolver against a local HTTPS server whose certificate only the test's client trusts. */
 class HttpJwksResolverTest {
-  static final String KEYS_V1 = "{\"keys\":[{\"kty\":\"RSA\",\"kid\":\"v1\",\"e\":\"AQAB\",\"n\":\"AQAB\"}]}";
-  static final String KEYS_V2 = "{\"keys\":[{\"kty\":\"RSA\",\"kid\":\"v2\",\"e\":\"AQAB\",\"n\":\"AQAB\"}]}";
+  /** A 2048-bit RSA public modulus (its private key was discarded). */
+  static final String N = "rVIuzAUcBeyM8sRWm78t5E6-NW4UWbcSJAAxQIhESeMB6kcRVg0gbUprSvt_Why3mYqyJvzL2srNlnVDIc7Ux_kZ4WGGVIVFZ72vi7bL-_P4uZ_rHL5X2Zxgw3CJGC7b-8mc_qUQVFboJpV4egDhCNBHY66Omktfu2GmTOUGsyraJ1reanPQ"
+      + "yKtasl7N4dDYYxui14FZff0UYDSmKyUUsUuNCA3_DZpc6DxR8jQIqicpGyoSrcnqwvLOBa7petX8PvpUyZVnhSZMqxm0oFymmUYEOeWM34ZMYDVVUJelW7b_w7giMjisuwraXzVGWFky6ZWTbEr62JYbbVZ6WHaMow";
+  static final String KEYS_V1 = "{\"keys\":[{\"kty\":\"RSA\",\"kid\":\"v1\",\"e\":\"AQAB\",\"n\":\"" + N + "\"}]}";
+  static final String KEYS_V2 = "{\"keys\":[{\"kty\":\"RSA\",\"kid\":\"v2\",\"e\":\"AQAB\",\"n\":\"" + N + "\"}]}";
 
   @TempDir
   static Path dir;
@@ -117,8 +120,14 @@ class HttpJwksResolverTest {
   @Test
   void failedOrNonJwksAnswers_resolveNothing_andARefreshThatSucceedsPushes() {
     answers.put("/login", new String[] {"200", "<html>sign in</html>"});
+    // Upstream's fake key set: a modulus Envoy cannot use, which would make it refuse the whole listener.
+    answers.put("/bad-key", new String[] {"200", "{\"keys\":[{\"e\":\"AQAB\",\"kid\":\"abc\",\"kty\":\"RSA\","
+        + "\"n\":\"RXJyb3ItSXN0aW9kRmFpbGVkVG9GZXRjaEp3a3NVcmk\"}]}"});
+    answers.put("/no-keys", new String[] {"200", "{\"keys\":[]}"});
     assertThat(resolver.jwks("issuer", base() + "/jwks.json")).as("404").isEmpty();
     assertThat(resolver.jwks("issuer", base() + "/login")).as("not JSON").isEmpty();
+    assertThat(resolver.jwks("issuer", base() + "/bad-key")).as("a key Envoy rejects").isEmpty();
+    assertThat(resolver.jwks("issuer", base() + "/no-keys")).as("no keys").isEmpty();
     assertThat(resolver.jwks("issuer", "ftp://example.com/keys")).as("not HTTP").isEmpty();
     assertThat(resolver.jwks("issuer", "https://127.0.0.1:1/keys")).as("nothing listening").isEmpty();
     assertThat(pushes).hasValue(0);

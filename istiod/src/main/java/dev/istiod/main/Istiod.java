@@ -26,6 +26,7 @@ import dev.istiod.serviceregistry.WorkloadInstances;
 import dev.istiod.serviceregistry.kube.KubeServiceRegistry;
 import dev.istiod.serviceregistry.kube.PodInfo;
 import dev.istiod.serviceregistry.serviceentry.ServiceEntryRegistry;
+import dev.istiod.xds.core.security.authn.HttpJwksResolver;
 import dev.istiod.xds.gen.Generators;
 import dev.istiod.xds.gen.UnappliedConfigWarnings;
 import dev.istiod.xds.server.ControlPlaneInstance;
@@ -179,8 +180,20 @@ final class Istiod implements AutoCloseable {
       credentials = new KubeCredentials(kube, pushes, java.time.Clock.systemUTC());
       closeables.add(credentials);
     }
+    // RequestAuthentication jwksUri keys are fetched by istiod and inlined, as upstream by default; a key
+    // set that changes on refresh is pushed with a full push.
+    HttpJwksResolver jwks = new HttpJwksResolver(HttpJwksResolver.Options.defaults(),
+        () -> pushes.accept(PushRequest.full(TriggerReason.GLOBAL, java.util.Set.of())));
+    java.util.concurrent.ScheduledExecutorService jwksRefresh =
+        java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+          Thread t = new Thread(r, "istiod-jwks-refresh");
+          t.setDaemon(true);
+          return t;
+        });
+    jwksRefresh.scheduleWithFixedDelay(jwks::refresh, 1, 1, java.util.concurrent.TimeUnit.MINUTES);
+    closeables.add(jwksRefresh::shutdownNow);
     Environment env = new Environment(configStore, new AggregateServiceDiscovery(registries), endpoints,
-        () -> mesh, options.domainSuffix(), credentials);
+        () -> mesh, options.domainSuffix(), credentials, jwks);
 
     // The push pipeline and the generators every proxy kind needs.
     Features f = options.features();

@@ -6,6 +6,7 @@ import dev.istiod.model.push.DestinationRuleIndex;
 import dev.istiod.model.push.GatewayIndex;
 import dev.istiod.model.push.PeerAuthenticationIndex;
 import dev.istiod.model.push.PushStatus;
+import dev.istiod.model.push.RequestAuthenticationIndex;
 import dev.istiod.model.push.ServiceIndex;
 import dev.istiod.model.push.SidecarIndex;
 import dev.istiod.model.push.SidecarScope;
@@ -59,13 +60,14 @@ public final class PushContext {
   private final PeerAuthenticationIndex peerAuthentications;
   private final TelemetryIndex telemetry;
   private final AuthorizationPolicyIndex authorizationPolicies;
+  private final RequestAuthenticationIndex requestAuthentications;
   private final ConcurrentHashMap<ScopeKey, SidecarScope> scopes = new ConcurrentHashMap<>();
   private final PushStatus status = new PushStatus();
 
   private PushContext(String version, Environment env, MeshConfig mesh, Instant createdAt, ServiceIndex serviceIndex,
       VirtualServiceIndex virtualServiceIndex, DestinationRuleIndex destinationRuleIndex, SidecarIndex sidecarIndex,
       GatewayIndex gateways, PeerAuthenticationIndex peerAuthentications, TelemetryIndex telemetry,
-      AuthorizationPolicyIndex authorizationPolicies) {
+      AuthorizationPolicyIndex authorizationPolicies, RequestAuthenticationIndex requestAuthentications) {
     this.version = version;
     this.env = env;
     this.mesh = mesh;
@@ -78,6 +80,7 @@ public final class PushContext {
     this.peerAuthentications = peerAuthentications;
     this.telemetry = telemetry;
     this.authorizationPolicies = authorizationPolicies;
+    this.requestAuthentications = requestAuthentications;
   }
 
   /**
@@ -112,8 +115,11 @@ public final class PushContext {
     AuthorizationPolicyIndex authz = reusable && !request.touches(Kind.AUTHORIZATION_POLICY)
         ? previous.authorizationPolicies
         : AuthorizationPolicyIndex.build(store.list(Kind.AUTHORIZATION_POLICY), mesh.getRootNamespace());
+    RequestAuthenticationIndex requestAuthn = reusable && !request.touches(Kind.REQUEST_AUTHENTICATION)
+        ? previous.requestAuthentications
+        : RequestAuthenticationIndex.build(store.list(Kind.REQUEST_AUTHENTICATION), mesh.getRootNamespace());
     PushContext ctx = new PushContext(version, env, mesh, Instant.now(), services, vs, dr, sidecars, gateways,
-        peerAuthn, telemetry, authz);
+        peerAuthn, telemetry, authz, requestAuthn);
     if (endpointsOnly && services == previous.serviceIndex && vs == previous.virtualServiceIndex
         && dr == previous.destinationRuleIndex && sidecars == previous.sidecarIndex) {
       ctx.scopes.putAll(previous.scopes); // scopes depend only on the reused indexes
@@ -205,6 +211,11 @@ public final class PushContext {
   /** Telemetry resources: which access-log providers each workload side uses. */
   public TelemetryIndex telemetry() {
     return telemetry;
+  }
+
+  /** RequestAuthentication policies: which JWT rules a workload's inbound (or a gateway's) HTTP checks. */
+  public RequestAuthenticationIndex requestAuthentications() {
+    return requestAuthentications;
   }
 
   public PeerAuthenticationIndex peerAuthentications() {

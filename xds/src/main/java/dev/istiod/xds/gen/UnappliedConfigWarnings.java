@@ -3,6 +3,7 @@ package dev.istiod.xds.gen;
 import dev.istiod.api.extensions.v1alpha1.WasmPlugin;
 import dev.istiod.api.mesh.v1alpha1.MeshConfig;
 import dev.istiod.api.security.v1beta1.AuthorizationPolicy;
+import dev.istiod.api.security.v1beta1.RequestAuthentication;
 import dev.istiod.api.telemetry.v1alpha1.AccessLogging;
 import dev.istiod.api.telemetry.v1alpha1.ProviderRef;
 import dev.istiod.api.telemetry.v1alpha1.Telemetry;
@@ -11,6 +12,7 @@ import dev.istiod.model.ConfigEvent;
 import dev.istiod.model.ConfigEventHandler;
 import dev.istiod.model.ConfigKey;
 import dev.istiod.model.push.AuthorizationPolicyIndex;
+import dev.istiod.model.push.RequestAuthenticationIndex;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -30,6 +32,7 @@ import org.slf4j.LoggerFactory;
  * filter and tracing its tracers' setup, which upstream Envoy lacks or this istiod does not build;
  * access-log providers that the mesh config does not define, or defines as other than
  * {@code envoyFileAccessLog}, log nothing (checked against the mesh config of the moment);
+ * RequestAuthentications bound by targetRef apply only to waypoints and Kubernetes Gateways;
  * WasmPlugin needs the agent's Wasm fetching and ECDS; ProxyConfig is applied by upstream's
  * injector and agent, not by xDS.
  *
@@ -79,6 +82,10 @@ public final class UnappliedConfigWarnings implements ConfigEventHandler {
               + " (this istiod applies only accessLogging with envoyFileAccessLog providers)");
       case WASM_PLUGIN -> Optional.of(who + " (" + c.spec(WasmPlugin.class).getUrl() + ") is stored and validated but "
           + "not applied: this istiod serves no Wasm extensions to proxies");
+      case REQUEST_AUTHENTICATION -> RequestAuthenticationIndex.hasTargetRef(c.spec(RequestAuthentication.class))
+          ? Optional.of(who + " is stored but not applied: targetRef/targetRefs bind it to waypoints and Kubernetes "
+              + "Gateways, which this istiod does not serve (use a workload selector for sidecars and gateways)")
+          : Optional.empty();
       case PROXY_CONFIG -> Optional.of(who + " is stored and validated but not applied: this istiod does not push "
           + "ProxyConfig resources to proxies (concurrency, environment variables and image are set at injection)");
       case AUTHORIZATION_POLICY -> authorizationPolicy(c.spec(AuthorizationPolicy.class))

@@ -7,10 +7,14 @@ import dev.istiod.api.networking.v1beta1.ProxyConfig;
 import dev.istiod.api.security.v1beta1.AuthorizationPolicy;
 import dev.istiod.api.security.v1beta1.Rule;
 import dev.istiod.api.type.v1beta1.PolicyTargetReference;
+import dev.istiod.api.security.v1beta1.JWTRule;
+import dev.istiod.api.security.v1beta1.RequestAuthentication;
 import dev.istiod.api.telemetry.v1alpha1.AccessLogging;
 import dev.istiod.api.telemetry.v1alpha1.Metrics;
 import dev.istiod.api.telemetry.v1alpha1.ProviderRef;
 import dev.istiod.api.telemetry.v1alpha1.Telemetry;
+import dev.istiod.api.type.v1beta1.PolicyTargetReference;
+import dev.istiod.api.type.v1beta1.WorkloadSelector;
 import dev.istiod.model.Config;
 import dev.istiod.model.ConfigEvent;
 import dev.istiod.model.ConfigMeta;
@@ -103,6 +107,21 @@ class UnappliedConfigWarningsTest {
 
   private static Config authz(String name, AuthorizationPolicy spec) {
     return new Config(Kind.AUTHORIZATION_POLICY, ConfigMeta.of("default", name), spec);
+  }
+
+  @Test
+  void requestAuthenticationWithTargetRefs_isReportedAsNotApplied_oneWithSelectorIsNot() {
+    JWTRule rule = JWTRule.newBuilder().setIssuer("https://issuer.example.com").build();
+    reporter.onEvent(ConfigEvent.added(new Config(Kind.REQUEST_AUTHENTICATION, ConfigMeta.of("default", "waypoint"),
+        RequestAuthentication.newBuilder().addJwtRules(rule)
+            .addTargetRefs(PolicyTargetReference.newBuilder().setKind("Service").setName("reviews")).build())));
+    reporter.onEvent(ConfigEvent.added(new Config(Kind.REQUEST_AUTHENTICATION, ConfigMeta.of("default", "sidecar"),
+        RequestAuthentication.newBuilder().addJwtRules(rule)
+            .setSelector(WorkloadSelector.newBuilder().putMatchLabels("app", "reviews")).build())));
+
+    assertThat(warnings).containsExactly("RequestAuthentication default/waypoint is stored but not applied: "
+        + "targetRef/targetRefs bind it to waypoints and Kubernetes Gateways, which this istiod does not serve "
+        + "(use a workload selector for sidecars and gateways)");
   }
 
   private static Config telemetry(Telemetry spec) {

@@ -2,6 +2,7 @@ package dev.istiod.xds.core.filter;
 
 import dev.istiod.model.Protocol;
 import dev.istiod.xds.core.ListenerClass;
+import dev.istiod.xds.core.security.authn.JwtAuthnContributor;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,8 +39,9 @@ public final class HttpFilters {
 
   /** Issue 3 inserts authn/authz after METADATA_EXCHANGE and telemetry after FAULT_AND_CORS. */
   public static final List<HttpFilterContributor> DEFAULT_ORDER =
-      List.of(METADATA_EXCHANGE, dev.istiod.xds.core.security.authz.AuthzFilters.HTTP_CONTRIBUTOR, GRPC_WEB,
-          GRPC_STATS, ALPN, FAULT_AND_CORS, ROUTER);
+      List.of(METADATA_EXCHANGE, JwtAuthnContributor.INSTANCE,
+          dev.istiod.xds.core.security.authz.AuthzFilters.HTTP_CONTRIBUTOR, GRPC_WEB, GRPC_STATS, ALPN,
+          FAULT_AND_CORS, ROUTER);
 
   private HttpFilters() {}
 

@@ -22,7 +22,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * identity turns its calls into 403 "RBAC: access denied" that never reach the application; an ALLOW of
  * another identity denies the client too; an ALLOW of the client for GET /allowed lets exactly that through
  * (not POST, not other paths, not a plaintext caller without identity); deleting the policy opens the server
- * again; on a TCP port the network RBAC filter closes a denied caller's connections. Policies are applied
+ * again; a DENY in dry run (istio.io/dry-run) denies nothing; on a TCP port the network RBAC filter closes a
+ * denied caller's connections. Policies are applied
  * with kubectl and reach the sidecar over xDS.
  */
 @Tag("e2e")
@@ -116,6 +117,21 @@ class AuthorizationPolicyE2ETest {
       // No policy: everything gets through again.
       cluster.kubectl("delete", "authorizationpolicy", POLICY, "-n", NAMESPACE).orFail();
       awaitStatus(clientPod, "POST", "/other", 200, "no policy");
+
+      // A DENY of the client in dry run (istio.io/dry-run): once the server's Envoy holds it (as shadow rules),
+      // the client still gets through.
+      cluster.apply(policy("DENY", """
+            - from:
+              - source:
+                  principals: ["%s"]
+          """.formatted(clientPrincipal)).replace("  namespace: " + NAMESPACE + "\n",
+          "  namespace: " + NAMESPACE + "\n  annotations:\n    istio.io/dry-run: \"true\"\n"));
+      await("the server's Envoy holds the dry-run DENY").atMost(PilotAgentMesh.CONVERGENCE_BOUND)
+          .pollInterval(Duration.ofMillis(500))
+          .untilAsserted(() -> assertThat(serverPod.agent().envoyAdmin("/config_dump"))
+              .contains("istio_dry_run_deny_"));
+      assertThat(call(clientPod, "GET", "/").stdout()).as("GET / under a dry-run DENY of the client").endsWith(" 200");
+      cluster.kubectl("delete", "authorizationpolicy", POLICY, "-n", NAMESPACE).orFail();
 
       for (PilotAgentPod pod : List.of(serverPod, clientPod)) {
         assertThat(pod.agent().envoyStats("update_rejected$")).as("update_rejected of " + pod.agent().workload())

@@ -47,9 +47,11 @@ public final class AuthzFilters {
   /** The HTTP RBAC filters of a workload's connection managers; none without policies. */
   public static List<HttpFilter> http(ProxyInputs in) {
     List<HttpFilter> out = new ArrayList<>();
-    for (RBAC rules : rules(in, false)) {
-      out.add(Filters.httpFilter(HTTP_RBAC,
-          io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBAC.newBuilder().setRules(rules).build()));
+    for (Built built : rules(in, false)) {
+      var rbac = io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBAC.newBuilder();
+      built.enforced().ifPresent(rbac::setRules);
+      built.shadow().ifPresent(shadow -> rbac.setShadowRules(shadow).setShadowRulesStatPrefix(built.shadowStatPrefix()));
+      out.add(Filters.httpFilter(HTTP_RBAC, rbac.build()));
     }
     return List.copyOf(out);
   }
@@ -57,26 +59,65 @@ public final class AuthzFilters {
   /** The network RBAC filters that go before a workload's tcp_proxy; none without policies. */
   public static List<Filter> network(ProxyInputs in) {
     List<Filter> out = new ArrayList<>();
-    for (RBAC rules : rules(in, true)) {
-      out.add(Filters.networkFilter(NETWORK_RBAC, io.envoyproxy.envoy.extensions.filters.network.rbac.v3.RBAC
-          .newBuilder().setRules(rules).setStatPrefix(TCP_STAT_PREFIX).build()));
+    for (Built built : rules(in, true)) {
+      var rbac = io.envoyproxy.envoy.extensions.filters.network.rbac.v3.RBAC.newBuilder().setStatPrefix(TCP_STAT_PREFIX);
+      built.enforced().ifPresent(rbac::setRules);
+      built.shadow().ifPresent(shadow -> rbac.setShadowRules(shadow).setShadowRulesStatPrefix(built.shadowStatPrefix()));
+      out.add(Filters.networkFilter(NETWORK_RBAC, rbac.build()));
     }
     return List.copyOf(out);
   }
 
-  private static List<RBAC> rules(ProxyInputs in, boolean forTcp) {
+  /**
+   * One action's RBAC filter: the rules Envoy enforces, and the rules of dry-run policies, which it
+   * only evaluates and counts ({@code shadow_rules}, stats under {@code istio_dry_run_<action>_}).
+   * At least one of the two is present.
+   */
+  private record Built(Optional<RBAC> enforced, Optional<RBAC> shadow, String shadowStatPrefix) {}
+
+  private static List<Built> rules(ProxyInputs in, boolean forTcp) {
     WorkloadPolicies policies = in.push().authorizationPolicies()
         .forWorkload(in.proxy().configNamespace(), in.proxy().labels());
     if (policies.isEmpty()) {
       return List.of();
     }
     JwtIssuers issuers = needsIssuers(policies) ? JwtIssuers.of(in) : JwtIssuers.NONE;
-    List<RBAC> out = new ArrayList<>();
-    rbac(policies.audit(), RBAC.Action.LOG, forTcp, issuers).ifPresent(out::add);
-    rbac(policies.deny(), RBAC.Action.DENY, forTcp, issuers).ifPresent(out::add);
-    rbac(policies.allow(), RBAC.Action.ALLOW, forTcp, issuers).ifPresent(out::add);
+    List<Built> out = new ArrayList<>();
+    built(policies.audit(), RBAC.Action.LOG, forTcp, issuers).ifPresent(out::add);
+    built(policies.deny(), RBAC.Action.DENY, forTcp, issuers).ifPresent(out::add);
+    built(policies.allow(), RBAC.Action.ALLOW, forTcp, issuers).ifPresent(out::add);
     return out;
   }
+
+  /**
+   * Splits an action's policies by upstream's {@code istio.io/dry-run} annotation: dry-run ones go
+   * to the shadow rules only, so they never change what is allowed (all ALLOW policies in dry run
+   * means no enforced ALLOW at all, not allow-nothing).
+   */
+  private static Optional<Built> built(List<Config> policies, RBAC.Action action, boolean forTcp, JwtIssuers issuers) {
+    List<Config> enforced = policies.stream().filter(c -> !isDryRun(c)).toList();
+    List<Config> dryRun = policies.stream().filter(AuthzFilters::isDryRun).toList();
+    Optional<RBAC> rules = rbac(enforced, action, forTcp, issuers);
+    Optional<RBAC> shadow = rbac(dryRun, action, forTcp, issuers);
+    if (rules.isEmpty() && shadow.isEmpty()) {
+      return Optional.empty();
+    }
+    String prefix = "istio_dry_run_" + (action == RBAC.Action.ALLOW ? "allow_" : action == RBAC.Action.DENY
+        ? "deny_" : "log_");
+    return Optional.of(new Built(rules, shadow, prefix));
+  }
+
+  /**
+   * Upstream's dry-run annotation: the policy is evaluated and reported, never enforced. Its value
+   * is a Go bool (validation refuses anything strconv.ParseBool does not accept).
+   */
+  static boolean isDryRun(Config policy) {
+    return GO_TRUE.contains(policy.meta().annotations().getOrDefault(DRY_RUN_ANNOTATION, ""));
+  }
+
+  private static final java.util.Set<String> GO_TRUE = java.util.Set.of("1", "t", "T", "TRUE", "true", "True");
+
+  static final String DRY_RUN_ANNOTATION = "istio.io/dry-run";
 
   /** True when a rule matches on JWTs, so the workload's issuers are needed (read only then). */
   private static boolean needsIssuers(WorkloadPolicies p) {

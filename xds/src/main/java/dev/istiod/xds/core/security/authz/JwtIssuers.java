@@ -1,14 +1,9 @@
 package dev.istiod.xds.core.security.authz;
 
 import dev.istiod.api.security.v1beta1.JWTRule;
-import dev.istiod.api.security.v1beta1.RequestAuthentication;
-import dev.istiod.model.Config;
-import dev.istiod.model.Kind;
 import dev.istiod.xds.core.ProxyInputs;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
 
@@ -30,27 +25,11 @@ record JwtIssuers(List<String> issuers) {
     issuers = List.copyOf(new TreeSet<>(issuers));
   }
 
-  /*
-   * Reads the store of the push's environment: the RequestAuthentication index belongs to the
-   * jwt_authn feature, built beside this one; once it is in the PushContext this should read it.
-   */
+  /** The issuers of the workload's JWT rules, from the push's RequestAuthentication index (as jwt_authn). */
   static JwtIssuers of(ProxyInputs in) {
-    String root = in.mesh().getRootNamespace();
-    String ns = in.proxy().configNamespace();
-    Map<String, String> labels = in.proxy().labels();
-    List<String> out = new ArrayList<>();
-    for (Config c : in.push().environment().configStore().list(Kind.REQUEST_AUTHENTICATION)) {
-      if (!c.namespace().equals(root) && !c.namespace().equals(ns)) {
-        continue;
-      }
-      RequestAuthentication ra = c.spec(RequestAuthentication.class);
-      if (ra.hasTargetRef() || ra.getTargetRefsCount() > 0
-          || !labels.entrySet().containsAll(ra.getSelector().getMatchLabelsMap().entrySet())) {
-        continue;
-      }
-      ra.getJwtRulesList().stream().map(JWTRule::getIssuer).filter(i -> !i.isEmpty()).forEach(out::add);
-    }
-    return new JwtIssuers(out);
+    return new JwtIssuers(in.push().requestAuthentications()
+        .jwtRules(in.proxy().configNamespace(), in.proxy().labels()).stream()
+        .map(JWTRule::getIssuer).filter(i -> !i.isEmpty()).toList());
   }
 
   /**

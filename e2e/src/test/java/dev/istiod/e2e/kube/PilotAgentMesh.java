@@ -58,13 +58,20 @@ final class PilotAgentMesh implements AutoCloseable {
 
   /** Creates {@code namespace} (if missing) and service account {@code serviceAccount} in it (idempotent). */
   void serviceAccount(String namespace, String serviceAccount) {
-    cluster.apply(KubeYaml.namespace(namespace) + "---\n" + """
+    String yaml = KubeYaml.namespace(namespace) + "---\n" + """
         apiVersion: v1
         kind: ServiceAccount
         metadata:
           name: %s
           namespace: %s
-        """.formatted(serviceAccount, namespace));
+        """.formatted(serviceAccount, namespace);
+    Command.Result applied = cluster.kubectlWithInput(yaml, "apply", "-f", "-");
+    if (!applied.ok() && applied.stderr().contains("AlreadyExists")) {
+      // The controller manager creates every new namespace's "default" account at the same moment; once it
+      // exists, apply only patches it.
+      applied = cluster.kubectlWithInput(yaml, "apply", "-f", "-");
+    }
+    applied.orFail();
   }
 
   /** A token for {@code namespace/serviceAccount} with audience {@code audience}, as the kubelet would mount. */

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Builds Istio's real pilot-agent and istioctl from the Go module proxy and prints the directory that holds them.
+# Builds Istio's real pilot-agent, istioctl and pilot-discovery (upstream istiod, for the side-by-side benchmark
+# tools/scale/side-by-side.sh) from the Go module proxy and prints the directory that holds them.
 #
 # Cache: ${XDG_CACHE_HOME:-$HOME/.cache}/istiod-java/istio-<ISTIO_VERSION>-<revision>/: bin/pilot-agent,
-# bin/istioctl and var/lib/istio/envoy/envoy_bootstrap_tmpl.json (the Envoy bootstrap template the proxy image
-# ships). A run that finds all three, both binaries reporting the pinned version and revision, prints the bin
-# directory and does nothing else; a run that finds only some builds just the missing ones.
+# bin/istioctl, bin/pilot-discovery and var/lib/istio/envoy/envoy_bootstrap_tmpl.json (the Envoy bootstrap
+# template the proxy image ships). A run that finds all four, every binary reporting the pinned version and
+# revision, prints the bin directory and does nothing else; a run that finds only some builds just the missing
+# ones (a cache from before pilot-discovery was added gains only pilot-discovery).
 # Go's module and build caches default to .../istiod-java/go/{mod,build}, shared with tools/kube/install.sh;
 # set GOMODCACHE / GOCACHE to use others. Progress goes to stderr: `ISTIO_BIN=$(tools/istio/install.sh)`.
 #
@@ -22,8 +24,9 @@
 # proxy refuses.)
 #
 # Build flags follow Istio's Makefile.core.mk: CGO off, -trimpath, the agent's build tags
-# (AGENT_TAGS=agent,disable_pgv,grpcnotrace,retrynotrace), istioctl's (STANDARD_TAGS=vtprotobuf,disable_pgv) and
-# pkg/version ldflags (without them both report "unknown").
+# (AGENT_TAGS=agent,disable_pgv,grpcnotrace,retrynotrace), the standard binaries' for istioctl and
+# pilot-discovery (STANDARD_TAGS=vtprotobuf,disable_pgv) and pkg/version ldflags (without them every binary
+# reports "unknown").
 #
 # Needs: go (the version istio's go.mod names or newer; the machine's 1.26 builds 1.28–1.31), and the proxy for
 # a cold build.
@@ -56,7 +59,15 @@ istioctl_installed() {
   [[ "$out" == *"\"version\": \"$ISTIO_VERSION\""* && "$out" == *"\"revision\": \"$revision"* ]]
 }
 
-installed() { agent_installed && istioctl_installed; }
+discovery_installed() {
+  # pilot-discovery's `version` is the same long form as the agent's.
+  local out
+  [ -x "$bin/pilot-discovery" ] || return 1
+  out="$("$bin/pilot-discovery" version 2>/dev/null)" || return 1
+  [[ "$out" == *"Version:\"$ISTIO_VERSION\""* && "$out" == *"GitRevision:\"$revision"* ]]
+}
+
+installed() { agent_installed && istioctl_installed && discovery_installed; }
 
 if installed; then
   printf '%s\n' "$bin"
@@ -122,9 +133,16 @@ if ! istioctl_installed; then
     -o "$bin/istioctl" ./istioctl/cmd/istioctl) >&2
 fi
 
+if ! discovery_installed; then
+  log "building pilot-discovery $ISTIO_VERSION (a cold build takes minutes)"
+  rm -f "$bin/pilot-discovery"
+  (cd "$src" && go build -trimpath -tags vtprotobuf,disable_pgv -ldflags "$ldflags" \
+    -o "$bin/pilot-discovery" ./pilot/cmd/pilot-discovery) >&2
+fi
+
 if ! installed; then
-  log "built, but $bin/pilot-agent or $bin/istioctl does not report version $ISTIO_VERSION at revision $revision"
+  log "built, but pilot-agent, istioctl or pilot-discovery in $bin does not report version $ISTIO_VERSION at revision $revision"
   exit 1
 fi
-log "ready in $((SECONDS - started))s: pilot-agent and istioctl $("$bin/istioctl" version --remote=false --short 2>/dev/null)"
+log "ready in $((SECONDS - started))s: pilot-agent, istioctl and pilot-discovery $("$bin/istioctl" version --remote=false --short 2>/dev/null)"
 printf '%s\n' "$bin"

@@ -157,6 +157,8 @@ def pod_status(ip):
         "phase": "Running", "podIP": ip, "podIPs": [{"ip": ip}], "hostIP": "10.250.255.1",
         "conditions": [{"type": t, "status": "True", "lastTransitionTime": now}
                        for t in ("PodScheduled", "Initialized", "ContainersReady", "Ready")],
+        "containerStatuses": [{"name": "app", "image": "bench.invalid/app:1", "imageID": "", "ready": True,
+                               "started": True, "restartCount": 0, "state": {"running": {"startedAt": now}}}],
     }}
 
 

@@ -100,9 +100,12 @@ case "$only" in ''|upstream|istiod-java) ;; *) die "--only must be upstream or i
 
 # ---- prerequisites (built before anything is measured) ----
 KUBE_BIN="${KUBE_BIN:-$("$root/tools/kube/install.sh")}"
-ISTIO_BIN="${ISTIO_BIN:-$("$root/tools/istio/install.sh")}"
-upstream_bin="$ISTIO_BIN/pilot-discovery"
-[ -x "$upstream_bin" ] || die "$upstream_bin is missing: run tools/istio/install.sh"
+upstream_bin=""
+if [ "$only" != istiod-java ]; then
+  ISTIO_BIN="${ISTIO_BIN:-$("$root/tools/istio/install.sh")}"
+  upstream_bin="$ISTIO_BIN/pilot-discovery"
+  [ -x "$upstream_bin" ] || die "$upstream_bin is missing: run tools/istio/install.sh"
+fi
 kubectl="$KUBE_BIN/kubectl"
 jar="$root/istiod/target/istiod.jar"
 if [[ ! -f "$jar" || -n "$(find "$root" -path '*/src/main/*' -newer "$jar" -print -quit)" ]]; then
@@ -113,7 +116,10 @@ fi
 # SIDE_BY_SIDE_LOADGEN points at another checkout's generator, for trying an unmerged one; results name it.
 loadgen="${SIDE_BY_SIDE_LOADGEN:-$root/tools/loadgen.sh}"
 [ -x "$loadgen" ] || die "$loadgen is missing (the load generator of issue 11 item 3)"
-"$loadgen" --help >/dev/null 2>&1 || die "$loadgen --help failed (does it build?)"
+loadgen_help="$("$loadgen" --help 2>&1)" || die "$loadgen --help failed (does it build?)"
+# The generator's address flag: --xds-address (its first name) or --xds.
+xds_flag=--xds
+[[ "$loadgen_help" == *--xds-address* ]] && xds_flag=--xds-address
 
 clk_tck="$(getconf CLK_TCK)"
 work="$(mktemp -d /tmp/side-by-side.XXXXXX)"
@@ -293,7 +299,7 @@ run_control_plane() {
   local rss_rest hwm_rest; rss_rest="$(mem_kb "$cp_pid" VmRSS)"; hwm_rest="$(mem_kb "$cp_pid" VmHWM)"
 
   local k="$kubectl --kubeconfig $KUBECONFIG"
-  "$loadgen" --xds 127.0.0.1:15010 --proxies "$proxies" --gateways "$gateways" --delta-percent "$delta_percent" \
+  "$loadgen" "$xds_flag" 127.0.0.1:15010 --proxies "$proxies" --gateways "$gateways" --delta-percent "$delta_percent" \
     --workloads "$data/workloads.tsv" --pid "$cp_pid" --quiet-ms "$quiet_ms" --timeout "$timeout" \
     --vs-edit-cmd "$k replace -f $data/edits/vs-edited.json" \
     --eds-edit-cmd "$k replace -f $data/edits/slice-edited.json" --eds-cluster "$eds_cluster" \
@@ -346,7 +352,12 @@ if [ "$only" != upstream ]; then image_jvm_flags; fi
 KUBE_BIN="$KUBE_BIN" "$root/tools/kube/cluster.sh" start --no-controller-manager "$work/kube"
 eval "$("$root/tools/kube/cluster.sh" env "$work/kube")"
 "$kubectl" apply -f "$root/deploy/charts/base/files/crd-all.gen.yaml" >/dev/null
-"$kubectl" wait --for condition=established --timeout=120s crd --all >/dev/null
+# Right after the apply a CRD may have no status yet, which `kubectl wait` reports as an error: retry (bounded).
+for i in $(seq 30); do
+  "$kubectl" wait --for condition=established --timeout=60s crd --all >/dev/null 2>&1 && break
+  [ "$i" -lt 30 ] || die "Istio's CRDs were not established"
+  sleep 1
+done
 python3 "$here/load-cluster.py" --kubeconfig "$KUBECONFIG" --out "$data" --services "$services" \
   --endpoints "$endpoints" --namespaces "$namespaces" --proxies "$proxies"
 eds_cluster="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["edsEdit"]["cluster"])' "$data/summary.json")"

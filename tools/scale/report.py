@@ -86,8 +86,10 @@ def rows(idle_seconds, proxies):
     r += [
         ("VmRSS with every proxy connected, after initial (MiB)",
          lambda x: mib(phase(x, "initial", "controlPlane", "rssBytes")), 0),
-        ("VmRSS under load, end of the last phase (MiB)", lambda x: x["rssEndMiB"], 0),
-        ("VmHWM (peak) at the end (MiB)", lambda x: x["hwmEndMiB"], 0),
+        ("VmRSS under load, end of the last phase (MiB)",
+         lambda x: mib(phase(x, last_phase(x), "controlPlane", "rssBytes")), 0),
+        ("VmHWM (peak) under load (MiB)", lambda x: mib(phase(x, last_phase(x), "controlPlane", "hwmBytes")), 0),
+        ("VmRSS after the proxies disconnected (MiB)", lambda x: x["rssEndMiB"], 0),
     ]
     for t in TYPES:
         r.append((f"{t} resources per proxy (median)", lambda x, t=t: phase(x, "initial", "types", t, "heldMedian"), 0))
@@ -96,6 +98,10 @@ def rows(idle_seconds, proxies):
                   lambda x, t=t: kib(phase(x, "initial", "types", t, "heldBytesMedian")), 1))
     r.append(("invalid (NACKed) responses", lambda x: x["invalidResponses"], 0))
     return r
+
+
+def last_phase(run):
+    return list(run["phases"])[-1] if run["phases"] else None
 
 
 def mib(b):

@@ -82,6 +82,7 @@ def rows(idle_seconds, proxies):
             (f"{ph}: istiod CPU-seconds until converged",
              lambda x, ph=ph: phase(x, ph, "controlPlane", "cpuSecondsToConvergence"), 2),
             (f"{ph}: istiod CPU-seconds over the phase", lambda x, ph=ph: phase(x, ph, "controlPlane", "cpuSeconds"), 2),
+            (f"{ph}: ADS streams refused or broken (reopened)", lambda x, ph=ph: phase(x, ph, "streamFailures"), 0),
         ]
     r += [
         ("VmRSS with every proxy connected, after initial (MiB)",
@@ -153,6 +154,7 @@ def main():
     ap = argparse.ArgumentParser()
     for name in ("work", "results-dir", "commit", "load-start", "load-end", "loadgen", "jvm-flags"):
         ap.add_argument("--" + name, required=True)
+    ap.add_argument("--connect-rate", type=float, default=0)
     for name in ("proxies", "gateways", "delta-percent", "idle-seconds", "settle-seconds"):
         ap.add_argument("--" + name, type=int, required=True)
     a = ap.parse_args()
@@ -171,7 +173,7 @@ def main():
         "kernel": platform.release(), "jdk": jdk[0] if jdk else "unknown",
         "services": summary["services"], "pods": summary["pods"], "namespaces": summary["namespaces"],
         "servicePorts": summary["servicePorts"], "istioConfigs": summary["istioConfigs"],
-        "proxies": a.proxies, "gateways": a.gateways, "deltaPercent": a.delta_percent,
+        "proxies": a.proxies, "gateways": a.gateways, "deltaPercent": a.delta_percent, "connectRate": a.connect_rate,
         "idleSeconds": a.idle_seconds, "settleSeconds": a.settle_seconds,
         "istiodJavaJvmFlags": a.jvm_flags, "loadgen": a.loadgen,
         "vsEdit": summary["vsEdit"], "edsEdit": summary["edsEdit"],
@@ -191,8 +193,11 @@ def main():
     head = (f"commit {meta['commit']}, {meta['date']}, {meta['nproc']} CPUs, load average "
             f"{meta['loadAverageStart']} at the start, {meta['loadAverageEnd']} at the end; {meta['jdk']}")
     sizes = (f"{meta['services']} Services ({meta['servicePorts']} ports) x {summary['endpointsPerService']} ready "
-             f"endpoints ({meta['pods']} Pods) in {meta['namespaces']} namespaces; {meta['istioConfigs']}; "
-             f"{a.proxies} sidecars + {a.gateways} gateways ({a.delta_percent}% delta)")
+             f"endpoints ({meta['pods']} Pods) in {meta['namespaces']} namespaces; "
+             + ", ".join(f"{c} {kind}" for kind, c in meta["istioConfigs"].items()) + "; "
+             f"
+             f"{a.proxies} sidecars + {a.gateways} gateways ({a.delta_percent}% delta, "
+             + (f"{a.connect_rate:g} new streams/s)" if a.connect_rate else "all streams opened at once)"))
     versions = "; ".join(f"{n} {r['version']}" for n, r in runs.items())
     width = max(len(r[0]) for r in table)
     print()

@@ -4,12 +4,14 @@
 # the ratio istiod-java/upstream for every number, and writes them to bench/results/ (Markdown and JSON).
 #
 #   tools/scale/side-by-side.sh [--services N] [--proxies P] [--gateways G] [--delta-percent D]
-#       [--endpoints E] [--namespaces K] [--idle-seconds S] [--settle-seconds S] [--quiet-ms MS]
-#       [--timeout SEC] [--ready-timeout SEC] [--only upstream|istiod-java] [--results-dir DIR] [--keep]
+#       [--connect-rate R] [--endpoints E] [--namespaces K] [--idle-seconds S] [--settle-seconds S]
+#       [--quiet-ms MS] [--timeout SEC] [--ready-timeout SEC] [--only upstream|istiod-java]
+#       [--results-dir DIR] [--keep]
 #
 # Defaults: 1000 Services x 2 ready endpoints (Pods) in 4 namespaces, 1000 simulated sidecars, no gateways, all
-# SotW, 60 s idle window after 5 s of settling, loadgen --quiet-ms 2000 --timeout 600. Runs as root here (the
-# cluster's etcd and apiserver are ordinary processes; nothing needs privileges, but the cache lives in $HOME).
+# SotW, every stream opened at once, 60 s idle window after 5 s of settling, loadgen --quiet-ms 2000 --timeout
+# 600. Runs as root here (the cluster's etcd and apiserver are ordinary processes; nothing needs privileges, but
+# the caches live in $HOME). MVN_ARGS adds Maven arguments to the jar's build (e.g. -o -Dmaven.repo.local=...).
 # Bounded: every wait has a timeout; a trap stops every process this script started (by PID) and the cluster.
 #
 # What happens:
@@ -37,22 +39,27 @@
 # file, the same clean environment (env -i: PATH, HOME=its scratch directory, POD_NAMESPACE=istio-system,
 # POD_NAME, REVISION=default), each in its own empty working directory.
 #
-# Upstream pilot-discovery outside a cluster needs:
+# Upstream pilot-discovery outside a cluster (observed with 1.31-dev at the project's pin) needs:
 #   - `discovery --kubeconfig FILE`: without it, it looks for in-cluster config (KUBERNETES_SERVICE_HOST) and
-#     fails. The namespace istio-system must exist (its CA Secret istio-ca-secret, leader-election Leases and
-#     ConfigMaps live there).
-#   - POD_NAMESPACE (default istio-system), POD_NAME (leader-election identity; empty is accepted), REVISION
-#     (default "default").
-#   - --meshConfig FILE: when the file is missing it logs that and uses the built-in mesh defaults; we pass the
-#     same small file to both. --networksConfig (./etc/istio/config/meshNetworks) may be absent.
-#   - The CA: with no ./etc/cacerts (plugged-in root) it creates a self-signed root in istio-ca-secret (RSA key
-#     generation, a few hundred ms of CPU at start; istiod-java does the same, and the Secret is deleted before
-#     each run so both pay it) and issues its own serving certificate for istiod.istio-system.svc (15012, 15017).
-#   - It complains, harmlessly here: no injection template in ./var/lib/istio/inject (the sidecar injector is
-#     off; nothing calls a webhook), no istio-validator/istio-sidecar-injector webhook configurations to patch
-#     (none exist; the apiserver never calls out), no kube-system namespace / cluster ID from it (clusterID flag
-#     default "Kubernetes" is used), no JWT token file for its own CA client (it authenticates nothing over the
-#     plaintext :15010 the load generator uses). None of these touch xDS generation.
+#     fails. The namespace istio-system must exist: its CA Secret istio-ca-secret, the leader-election Leases
+#     (istio-leader, istio-namespace-controller-election, istio-gateway-status-leader-default,
+#     istio-gateway-deployment-default, istio-ip-autoallocate) and the `istio` ConfigMap it reads live there.
+#   - POD_NAMESPACE (default istio-system), POD_NAME (leader-election identity), REVISION (default "default").
+#   - --meshConfig FILE: without the file it reads the `istio` ConfigMap (key mesh), else built-in defaults; we
+#     pass the same small file to both. --networksConfig (./etc/istio/config/meshNetworks, relative to the
+#     working directory) may be absent: then the ConfigMap, else defaults.
+#   - The CA: with no ./etc/cacerts (plugged-in root) it logs "CASecret istio-ca-secret not found, will create
+#     one", creates a self-signed root there (RSA key generation at start; istiod-java does the same, and the
+#     Secret is deleted before each run so both pay it) and signs its own serving certificate for
+#     istiod.istio-system.svc (15012, 15017). It writes nothing to its working directory.
+#   - Its other remarks, all harmless here: "Skipping sidecar injector, template not found" (no
+#     ./var/lib/istio/inject: the injection webhook is off, and no apiserver webhook calls it), "memory is not
+#     limited, skipping" (automemlimit sets GOMEMLIMIT only under a cgroup memory limit), "discovery is not
+#     ready" until its caches sync. ControlZ listens on localhost:9876 (loopback by default).
+#   - On 2 cores it admits 25 new ADS streams a second (PILOT_MAX_REQUESTS_PER_SECOND unset: 15 + 5 x
+#     GOMAXPROCS, burst 1, 1 s wait) and refuses the rest with RESOURCE_EXHAUSTED ("exceeded rate limit"); the
+#     load generator reopens them after a back-off, as Envoy does, and the report counts them. istiod-java
+#     admits every stream at once. --connect-rate R makes the generator open R streams a second for both.
 #   - Addresses: --grpcAddr, --secureGRPCAddr, --httpAddr, --httpsAddr, --monitoringAddr (same names and
 #     defaults in istiod-java) are all pinned to 127.0.0.1.
 set -euo pipefail
@@ -62,7 +69,7 @@ here="$root/tools/scale"
 # shellcheck source=tools/java-home.sh
 source "$root/tools/java-home.sh"
 
-services=1000 proxies="" gateways=0 delta_percent=0 endpoints=2 namespaces=4
+services=1000 proxies="" gateways=0 delta_percent=0 connect_rate=0 endpoints=2 namespaces=4
 idle_seconds=60 settle_seconds=5 quiet_ms=2000 timeout=600 ready_timeout=300 only="" keep=false
 results_dir="$root/bench/results"
 ports=(15010 15012 15014 15017 8080)
@@ -77,6 +84,7 @@ while [ $# -gt 0 ]; do
     --proxies) proxies="$2"; shift 2 ;;
     --gateways) gateways="$2"; shift 2 ;;
     --delta-percent) delta_percent="$2"; shift 2 ;;
+    --connect-rate) connect_rate="$2"; shift 2 ;;
     --endpoints) endpoints="$2"; shift 2 ;;
     --namespaces) namespaces="$2"; shift 2 ;;
     --idle-seconds) idle_seconds="$2"; shift 2 ;;
@@ -96,6 +104,7 @@ for v in services proxies gateways delta_percent endpoints namespaces idle_secon
   timeout ready_timeout; do
   [[ "${!v}" =~ ^[0-9]+$ ]] || die "--${v//_/-} must be a whole number: ${!v}"
 done
+[[ "$connect_rate" =~ ^[0-9]+(\.[0-9]+)?$ ]] || die "--connect-rate must be a number: $connect_rate"
 case "$only" in ''|upstream|istiod-java) ;; *) die "--only must be upstream or istiod-java" ;; esac
 
 # ---- prerequisites (built before anything is measured) ----
@@ -300,7 +309,7 @@ run_control_plane() {
 
   local k="$kubectl --kubeconfig $KUBECONFIG"
   "$loadgen" "$xds_flag" 127.0.0.1:15010 --proxies "$proxies" --gateways "$gateways" --delta-percent "$delta_percent" \
-    --workloads "$data/workloads.tsv" --pid "$cp_pid" --quiet-ms "$quiet_ms" --timeout "$timeout" \
+    --connect-rate "$connect_rate" --workloads "$data/workloads.tsv" --pid "$cp_pid" --quiet-ms "$quiet_ms" --timeout "$timeout" \
     --vs-edit-cmd "$k replace -f $data/edits/vs-edited.json" \
     --eds-edit-cmd "$k replace -f $data/edits/slice-edited.json" --eds-cluster "$eds_cluster" \
     --out "$dir/loadgen.json" >"$dir/loadgen.txt" 2>"$dir/loadgen.log" &
@@ -315,7 +324,7 @@ run_control_plane() {
   [ -s "$dir/loadgen.json" ] || { tail -n 30 "$dir/loadgen.log" >&2; die "$name: the load generator wrote no report"; }
   local version
   case "$name" in
-    upstream) version="$("$upstream_bin" version --short 2>/dev/null || echo unknown)" ;;
+    upstream) version="$("$upstream_bin" version --short 2>/dev/null || echo unknown)"; version="${version#client version: }" ;;
     istiod-java) version="$(git -C "$root" rev-parse --short HEAD)" ;;
   esac
   printf '%s\n' "${cmd[@]}" >"$dir/command.txt"
@@ -381,5 +390,5 @@ commit="$(git -C "$root" rev-parse --short HEAD)"
   commit+="-dirty"
 python3 "$here/report.py" --work "$work" --results-dir "$results_dir" --commit "$commit" \
   --load-start "$load_start" --load-end "$(loadavg)" --loadgen "$loadgen" \
-  --jvm-flags "${jvm_flags[*]}" --proxies "$proxies" --gateways "$gateways" --delta-percent "$delta_percent" \
-  --idle-seconds "$idle_seconds" --settle-seconds "$settle_seconds"
+  --jvm-flags="${jvm_flags[*]}" --proxies "$proxies" --gateways "$gateways" --delta-percent "$delta_percent" \
+  --connect-rate "$connect_rate" --idle-seconds "$idle_seconds" --settle-seconds "$settle_seconds"

@@ -192,12 +192,11 @@ def main():
 
     head = (f"commit {meta['commit']}, {meta['date']}, {meta['nproc']} CPUs, load average "
             f"{meta['loadAverageStart']} at the start, {meta['loadAverageEnd']} at the end; {meta['jdk']}")
+    configs = ", ".join(f"{c} {kind}" for kind, c in meta["istioConfigs"].items())
+    streams = f"{a.connect_rate:g} new streams/s" if a.connect_rate else "all streams opened at once"
     sizes = (f"{meta['services']} Services ({meta['servicePorts']} ports) x {summary['endpointsPerService']} ready "
-             f"endpoints ({meta['pods']} Pods) in {meta['namespaces']} namespaces; "
-             + ", ".join(f"{c} {kind}" for kind, c in meta["istioConfigs"].items()) + "; "
-             f"
-             f"{a.proxies} sidecars + {a.gateways} gateways ({a.delta_percent}% delta, "
-             + (f"{a.connect_rate:g} new streams/s)" if a.connect_rate else "all streams opened at once)"))
+             f"endpoints ({meta['pods']} Pods) in {meta['namespaces']} namespaces; {configs}; "
+             f"{a.proxies} sidecars + {a.gateways} gateways ({a.delta_percent}% delta, {streams})")
     versions = "; ".join(f"{n} {r['version']}" for n, r in runs.items())
     width = max(len(r[0]) for r in table)
     print()

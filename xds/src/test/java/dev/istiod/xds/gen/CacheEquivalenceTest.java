@@ -50,7 +50,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 class CacheEquivalenceTest {
   private static final int STEPS = 4;
   /** Proxies compared after each edit (all of them before the first). */
-  private static final int PROXIES_PER_STEP = 6;
+  private static final int PROXIES_PER_STEP = 4;
   private static final long SEED = Long.getLong("cache.seed", 20261207L);
 
   static Stream<String> scenarios() throws IOException {

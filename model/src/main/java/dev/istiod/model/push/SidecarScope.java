@@ -64,8 +64,7 @@ public final class SidecarScope {
     this.readsWorkloadLabels = this.destinationRules.values().stream().flatMap(List::stream)
         .anyMatch(dr -> dr.workloadSelector().isPresent())
         || this.egressListeners.stream().flatMap(l -> l.virtualServices().stream())
-            .anyMatch(vs -> vs.spec(VirtualService.class).getHttpList().stream()
-                .anyMatch(r -> r.hasDelegate() || r.getMatchList().stream().anyMatch(m -> m.getSourceLabelsCount() > 0)));
+            .map(vs -> vs.spec(VirtualService.class)).anyMatch(SidecarScope::matchesSourceLabels);
   }
 
   /**
@@ -294,11 +293,18 @@ public final class SidecarScope {
 
   /**
    * True when what this scope yields can depend on a proxy's own labels: a DestinationRule with a workload
-   * selector, or a VirtualService match on {@code sourceLabels}. Otherwise every proxy of the scope gets the same
+   * selector, or a VirtualService match (HTTP, TCP or TLS) on {@code sourceLabels}. Otherwise every proxy of the scope gets the same
    * route configurations whatever its labels, which the xDS cache relies on to share them.
    */
   public boolean readsWorkloadLabels() {
     return readsWorkloadLabels;
+  }
+
+  private static boolean matchesSourceLabels(VirtualService vs) {
+    return vs.getHttpList().stream()
+        .anyMatch(r -> r.hasDelegate() || r.getMatchList().stream().anyMatch(m -> m.getSourceLabelsCount() > 0))
+        || vs.getTcpList().stream().anyMatch(r -> r.getMatchList().stream().anyMatch(m -> m.getSourceLabelsCount() > 0))
+        || vs.getTlsList().stream().anyMatch(r -> r.getMatchList().stream().anyMatch(m -> m.getSourceLabelsCount() > 0));
   }
 
   /** {@code default}, or the name of the Sidecar resource. */

@@ -7,6 +7,7 @@ import dev.istiod.api.networking.v1alpha3.Subset;
 import dev.istiod.api.networking.v1alpha3.TrafficPolicy;
 import dev.istiod.model.Locality;
 import dev.istiod.model.NodeType;
+import dev.istiod.model.Resolution;
 import dev.istiod.model.Service;
 import dev.istiod.model.push.PeerAuthenticationIndex;
 import dev.istiod.model.push.ResolvedDestinationRule;
@@ -14,8 +15,12 @@ import dev.istiod.model.push.SidecarScope;
 import dev.istiod.xds.core.ProxyInputs;
 import dev.istiod.xds.core.endpoint.LocalityLoadBalancer;
 import dev.istiod.xds.core.endpoint.LocalityPolicy;
+import dev.istiod.xds.core.listener.TcpProxies;
 import dev.istiod.xds.core.route.HttpRouteTranslator;
 import dev.istiod.xds.core.security.AgentSds;
+import io.envoyproxy.envoy.config.accesslog.v3.AccessLog;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -106,6 +111,44 @@ public final class CacheKeys {
     public static RouteConfiguration of(ProxyInputs in, String name) {
       return new RouteConfiguration(name, in.scope(), in.proxy().dnsDomain(), HttpRouteTranslator.sourceNamespace(in.proxy()),
           in.scope().readsWorkloadLabels() ? in.proxy().labels() : Map.of(), in.mesh());
+    }
+  }
+
+  /**
+   * A sidecar's outbound listeners and {@code virtualOutbound}, with their access logs, as the listener builders
+   * read the proxy: its Sidecar scope (by identity), namespace ({@code sourceNamespace} of TCP/TLS routes), labels
+   * only when the scope reads them, IP families (wildcard and localhost addresses), interception mode, port facts
+   * (unprivileged, status and Prometheus ports), the TCP idle timeout it asks for, the Istio filters its Envoy has,
+   * the access logs Telemetry gives its client side, and — for passthrough services whose listeners are per
+   * endpoint — its own address and those services' endpoint versions. The policy indexes are held by identity as
+   * a guard: a new index (an edit) yields a new key.
+   */
+  public record OutboundListeners(SidecarScope scope, String namespace, Map<String, String> labels, boolean ipv6Only,
+      boolean ipv4Only, String interceptionMode, boolean unprivileged, int statusPort, int prometheusPort,
+      String idleTimeout, boolean metadataExchange, boolean alpn, List<AccessLog> clientLogs, MeshConfig mesh,
+      String selfAddress, List<Long> passthroughEndpoints, Object telemetry, Object authorization,
+      Object requestAuthentication, PeerAuthenticationIndex peerAuthentications) {
+    public static OutboundListeners of(ProxyInputs in, List<AccessLog> clientLogs) {
+      List<Long> versions = new ArrayList<>();
+      for (Service s : in.scope().services()) {
+        if (s.resolution() == Resolution.PASSTHROUGH) {
+          versions.add(in.push().environment().endpointIndex().version(s.key()));
+        }
+      }
+      String self = versions.isEmpty() || in.proxy().ipAddresses().isEmpty() ? "" : in.proxy().ipAddresses().get(0);
+      return new OutboundListeners(in.scope(), in.proxy().configNamespace(),
+          in.scope().readsWorkloadLabels() ? in.proxy().labels() : Map.of(), in.ipv6Only(), in.ipv4Only(),
+          in.proxy().metadata().interceptionMode(), in.unprivileged(), in.metadataPort("ENVOY_STATUS_PORT"),
+          in.metadataPort("ENVOY_PROMETHEUS_PORT"), in.proxy().metadata().string(TcpProxies.IDLE_TIMEOUT_METADATA),
+          in.metadataExchange(), in.alpnFilter(), List.copyOf(clientLogs), in.mesh(), self, List.copyOf(versions),
+          in.push().telemetry(), in.push().authorizationPolicies(), in.push().requestAuthentications(),
+          in.push().peerAuthentications());
+    }
+
+    @Override
+    public int hashCode() {
+      return Objects.hash(System.identityHashCode(scope), namespace, labels, interceptionMode, selfAddress,
+          metadataExchange, clientLogs.size());
     }
   }
 

@@ -21,12 +21,12 @@ public final class Generators {
     return envoy(XdsCache.disabled());
   }
 
-  /** As {@link #envoy()}, sharing generated clusters, endpoints and routes across proxies through {@code cache}. */
+  /** As {@link #envoy()}, sharing generated clusters, endpoints, outbound listeners and routes across proxies through {@code cache}. */
   public static Map<String, XdsGenerator> envoy(XdsCache cache) {
     return Map.of(
         TypeUrls.CLUSTER, new CdsGenerator(cache),
         TypeUrls.ENDPOINT, new EdsGenerator(cache),
-        TypeUrls.LISTENER, new LdsGenerator(),
+        TypeUrls.LISTENER, new LdsGenerator(cache),
         TypeUrls.ROUTE, new RdsGenerator(cache),
         TypeUrls.SECRET, new SdsGenerator());
   }

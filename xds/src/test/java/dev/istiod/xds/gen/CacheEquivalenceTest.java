@@ -243,6 +243,11 @@ class CacheEquivalenceTest {
         Value.newBuilder().setStringValue("network-2").build()), p.locality(), p.envoyExtensions()));
     out.add(with(p, p.type(), p.configNamespace(), p.ipAddresses(), toggled(p.metadata(), "NAMESPACE",
         Value.newBuilder().setStringValue("elsewhere").build()), p.locality(), p.envoyExtensions()));
+    for (String[] kv : new String[][] {{"INTERCEPTION_MODE", "NONE"}, {"INTERCEPTION_MODE", "TPROXY"},
+        {"UNPRIVILEGED_POD", "true"}, {"IDLE_TIMEOUT", "5m"}, {"ENVOY_STATUS_PORT", "80"}}) {
+      out.add(with(p, p.type(), p.configNamespace(), p.ipAddresses(), toggled(p.metadata(), kv[0],
+          Value.newBuilder().setStringValue(kv[1]).build()), p.locality(), p.envoyExtensions()));
+    }
     out.add(with(p, p.type() == NodeType.ROUTER ? NodeType.SIDECAR : NodeType.ROUTER, p.configNamespace(),
         p.ipAddresses(), p.metadata(), p.locality(), p.envoyExtensions()));
     return out;

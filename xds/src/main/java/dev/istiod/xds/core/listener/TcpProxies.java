@@ -34,7 +34,7 @@ import java.util.Optional;
 final class TcpProxies {
   static final String MONGO_PROXY = "envoy.filters.network.mongo_proxy";
   /** Node metadata key of the proxy's default TCP idle timeout (a Go duration). */
-  static final String IDLE_TIMEOUT_METADATA = "IDLE_TIMEOUT";
+  public static final String IDLE_TIMEOUT_METADATA = "IDLE_TIMEOUT";
 
   private final ProxyInputs in;
 

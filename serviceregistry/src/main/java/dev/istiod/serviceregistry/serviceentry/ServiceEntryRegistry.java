@@ -45,11 +45,7 @@ import org.slf4j.LoggerFactory;
  * and keeps its last good version, so one bad object never stops the others), writes the affected
  * endpoint shards ({@code ServiceEntry/<ns>/<name>}, one per ServiceEntry, holding its inline
  * endpoints and the workloads it selects), publishes a new immutable {@link RegistrySnapshot} for
- * readers, and finally hands at most one {@link PushRequest} to the push pipeline. Each step
- * touches only what the event concerns ({@link EntryIndex} keeps the snapshot up to date one entry
- * at a time; {@link SelectorIndex} and {@link WorkloadsByLabel} find the entries and workloads a
- * selector links by label), so an event costs the same in a registry of ten entries or ten
- * thousand, and a burst of events is absorbed as fast as it arrives:
+ * readers, and finally hands at most one {@link PushRequest} to the push pipeline:
  *
  * <ul>
  *   <li>services added, removed or changed: a full push naming them (kind {@code SERVICE}, name =
@@ -58,6 +54,11 @@ import org.slf4j.LoggerFactory;
  *       nothing), except that DNS-resolved entries always need a full push because their
  *       endpoints travel inside CDS.
  * </ul>
+ *
+ * <p>Each step touches only what the event concerns: {@link EntryIndex} keeps the snapshot up to
+ * date one entry at a time, and {@link SelectorIndex} and {@link WorkloadsByLabel} find the
+ * entries and workloads a selector links by label. So an event costs the same in a registry of ten
+ * entries or ten thousand, and a burst of events is absorbed as fast as it arrives.
  *
  * <p>Readers ({@link #services()}, {@link #serviceTargets(Proxy)}) only read the volatile snapshot.
  */

@@ -42,7 +42,7 @@ import org.openjdk.jmh.annotations.Warmup;
  *
  * <p>The per-event cost should not depend on {@code entries}; compare the medians of the two
  * sizes. Every entry is STATIC with one host, one port and one inline endpoint, spread over 10
- * namespaces.
+ * namespaces. Run: {@code tools/bench.sh ServiceEntryUpdateBenchmark -f 1 -i 3 -wi 2}.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SampleTime)

@@ -46,6 +46,7 @@ public final class SidecarScope {
   private final Map<String, Service> servicesByHostname;
   private final Map<String, List<ResolvedDestinationRule>> destinationRules;
   private final OutboundTrafficPolicy outboundTrafficPolicy;
+  private final boolean readsWorkloadLabels;
 
   private SidecarScope(String name, String namespace, Config sidecar, List<EgressListener> egressListeners,
       List<Service> services, Map<String, List<ResolvedDestinationRule>> destinationRules,
@@ -60,6 +61,11 @@ public final class SidecarScope {
     this.servicesByHostname = java.util.Collections.unmodifiableMap(byHost);
     this.destinationRules = Map.copyOf(destinationRules);
     this.outboundTrafficPolicy = outboundTrafficPolicy;
+    this.readsWorkloadLabels = this.destinationRules.values().stream().flatMap(List::stream)
+        .anyMatch(dr -> dr.workloadSelector().isPresent())
+        || this.egressListeners.stream().flatMap(l -> l.virtualServices().stream())
+            .anyMatch(vs -> vs.spec(VirtualService.class).getHttpList().stream()
+                .anyMatch(r -> r.hasDelegate() || r.getMatchList().stream().anyMatch(m -> m.getSourceLabelsCount() > 0)));
   }
 
   /**
@@ -284,6 +290,15 @@ public final class SidecarScope {
       return;
     }
     out.computeIfAbsent(d.getHost(), k -> new TreeSet<>()).add(d.getPort().getNumber());
+  }
+
+  /**
+   * True when what this scope yields can depend on a proxy's own labels: a DestinationRule with a workload
+   * selector, or a VirtualService match on {@code sourceLabels}. Otherwise every proxy of the scope gets the same
+   * route configurations whatever its labels, which the xDS cache relies on to share them.
+   */
+  public boolean readsWorkloadLabels() {
+    return readsWorkloadLabels;
   }
 
   /** {@code default}, or the name of the Sidecar resource. */

@@ -23,12 +23,12 @@ import picocli.CommandLine.Option;
 @Command(
     name = "loadgen",
     mixinStandardHelpOptions = true,
+    version = "loadgen (istiod-java bench)",
     sortOptions = false,
-    description = {
-        "Simulates Envoy sidecars and gateways over ADS (SotW and delta) against an xDS control plane and measures",
-        "phases: initial (all proxies get CDS, EDS, LDS, RDS), vs-edit (a route change reaches every proxy) and",
-        "eds-edit (an endpoint change reaches every proxy). Exit status: 0 when every proxy converged in every",
-        "phase and no response was invalid, 1 otherwise, 2 on bad usage."})
+    description = "Simulates Envoy sidecars and gateways over ADS (SotW and delta) against an xDS control plane and "
+        + "measures phases: initial (all proxies get CDS, EDS, LDS, RDS), vs-edit (a route change reaches every "
+        + "proxy) and eds-edit (an endpoint change reaches every proxy). Exit status: 0 when every proxy converged "
+        + "in every phase and no response was invalid, 1 otherwise, 2 on bad usage.")
 public final class LoadGenMain implements Callable<Integer> {
   @Option(names = "--xds-address", defaultValue = "127.0.0.1:15010", paramLabel = "HOST:PORT",
       description = "Plaintext ADS address of the control plane (default: ${DEFAULT-VALUE}).")
@@ -85,18 +85,18 @@ public final class LoadGenMain implements Callable<Integer> {
       description = "gRPC callback threads of the generator (default: ${DEFAULT-VALUE}).")
   private int threads;
 
-  @Option(names = "--istio-version", defaultValue = "1.31-dev",
+  @Option(names = "--istio-version", defaultValue = "1.31-dev", paramLabel = "VERSION",
       description = "ISTIO_VERSION node metadata (default: ${DEFAULT-VALUE}, the pin of tools/istio/install.sh).")
   private String istioVersion;
 
-  @Option(names = "--envoy-version", defaultValue = "1.36.2",
+  @Option(names = "--envoy-version", defaultValue = "1.36.2", paramLabel = "X.Y.Z",
       description = "Envoy version in the node's user_agent_build_version (default: ${DEFAULT-VALUE}).")
   private String envoyVersion;
 
-  @Option(names = "--cluster-id", defaultValue = "Kubernetes", description = "CLUSTER_ID (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--cluster-id", defaultValue = "Kubernetes", paramLabel = "ID", description = "CLUSTER_ID (default: ${DEFAULT-VALUE}).")
   private String clusterId;
 
-  @Option(names = "--mesh-id", defaultValue = "cluster.local", description = "MESH_ID (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--mesh-id", defaultValue = "cluster.local", paramLabel = "ID", description = "MESH_ID (default: ${DEFAULT-VALUE}).")
   private String meshId;
 
   @Override

@@ -7,6 +7,7 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -81,12 +82,13 @@ final class LoadGenerator implements AutoCloseable {
   private final List<ManagedChannel> channels = new ArrayList<>();
   private final List<SimulatedProxy> proxies = new ArrayList<>();
 
-  LoadGenerator(Options options) {
+  LoadGenerator(Options options) throws IOException, InterruptedException {
     this.options = options;
     this.eventLoop = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("loadgen-io", true),
         NioIoHandler.newFactory());
     this.callbacks = Executors.newFixedThreadPool(options.threads(), new DefaultThreadFactory("loadgen-grpc", true));
     this.scheduler = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("loadgen-timer", true));
+    WarmUp.run(eventLoop, callbacks, scheduler, options.node());
     this.ctx = new LoadContext(new ResourceParser(20_000), scheduler);
     InetSocketAddress address = new InetSocketAddress(options.host(), options.port());
     List<Workload> workloads = options.workloads();
@@ -177,12 +179,17 @@ final class LoadGenerator implements AutoCloseable {
   }
 
   private void awaitCount(String phase, IntSupplier count, long deadline) throws InterruptedException {
-    long nextProgress = LoadContext.nanos() + PROGRESS_NANOS;
+    long lastProgress = LoadContext.nanos();
+    int lastCount = -1;
     while (count.getAsInt() < proxies.size() && LoadContext.nanos() < deadline) {
       Thread.sleep(POLL_MILLIS);
-      if (options.progress() != null && LoadContext.nanos() >= nextProgress) {
-        options.progress().printf("loadgen: %s: %d/%d proxies converged%n", phase, count.getAsInt(), proxies.size());
-        nextProgress += PROGRESS_NANOS;
+      long now = LoadContext.nanos();
+      int c = count.getAsInt();
+      // Every 10 s while it moves, every minute while it is stuck.
+      if (options.progress() != null && now - lastProgress >= (c != lastCount ? PROGRESS_NANOS : 6 * PROGRESS_NANOS)) {
+        options.progress().printf("loadgen: %s: %d/%d proxies converged%n", phase, c, proxies.size());
+        lastProgress = now;
+        lastCount = c;
       }
     }
   }

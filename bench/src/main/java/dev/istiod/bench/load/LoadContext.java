@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -64,10 +65,11 @@ final class LoadContext {
     acks.increment();
   }
 
-  void streamFailed(String proxyId, String status) {
+  /** An ADS stream ended: {@code code} is the gRPC status code (or how it ended), {@code detail} its description. */
+  void streamFailed(String proxyId, String code, String detail) {
     streamFailures.increment();
-    failuresByStatus.computeIfAbsent(status.replaceAll(":.*", ""), k -> new LongAdder()).increment();
-    keepProblem(proxyId + ": stream ended: " + status);
+    failuresByStatus.computeIfAbsent(code, k -> new LongAdder()).increment();
+    keepProblem(proxyId + ": stream ended: " + code + (detail == null ? "" : ": " + detail));
   }
 
   private void keepProblem(String message) {
@@ -114,7 +116,7 @@ final class LoadContext {
   }
 
   Map<String, Long> failuresByStatus() {
-    Map<String, Long> out = new java.util.TreeMap<>();
+    Map<String, Long> out = new TreeMap<>();
     failuresByStatus.forEach((k, v) -> out.put(k, v.sum()));
     return out;
   }

@@ -20,6 +20,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.IntSupplier;
 import java.util.function.ToLongFunction;
 
@@ -72,6 +73,8 @@ final class LoadGenerator implements AutoCloseable {
   }
 
   private static final long POLL_MILLIS = 10;
+  /** Distinct resources parsed once per type before the memo starts over (see {@link ResourceParser}). */
+  private static final int PARSE_MEMO_ENTRIES = 20_000;
   private static final long PROGRESS_NANOS = TimeUnit.SECONDS.toNanos(10);
 
   private final Options options;
@@ -89,7 +92,7 @@ final class LoadGenerator implements AutoCloseable {
     this.callbacks = Executors.newFixedThreadPool(options.threads(), new DefaultThreadFactory("loadgen-grpc", true));
     this.scheduler = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("loadgen-timer", true));
     WarmUp.run(eventLoop, callbacks, scheduler, options.node());
-    this.ctx = new LoadContext(new ResourceParser(20_000), scheduler);
+    this.ctx = new LoadContext(new ResourceParser(PARSE_MEMO_ENTRIES), scheduler);
     InetSocketAddress address = new InetSocketAddress(options.host(), options.port());
     List<Workload> workloads = options.workloads();
     for (int i = 0; i < workloads.size(); i++) {
@@ -147,7 +150,7 @@ final class LoadGenerator implements AutoCloseable {
     return editPhase("eds-edit", edit, p -> p.watchEndpointUpdate(cluster));
   }
 
-  private PhaseResult editPhase(String name, Edit edit, java.util.function.Consumer<SimulatedProxy> watch)
+  private PhaseResult editPhase(String name, Edit edit, Consumer<SimulatedProxy> watch)
       throws InterruptedException {
     waitQuiet(LoadContext.nanos() + options.timeout().toNanos());
     ctx.resetWatches();

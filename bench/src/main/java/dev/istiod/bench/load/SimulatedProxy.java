@@ -81,7 +81,12 @@ final class SimulatedProxy {
       return;
     }
     current = null;
-    ctx.streamFailed(id(), error == null ? "closed by server" : Status.fromThrowable(error).toString());
+    if (error == null) {
+      ctx.streamFailed(id(), "CLOSED", "the server ended the stream");
+    } else {
+      Status status = Status.fromThrowable(error);
+      ctx.streamFailed(id(), status.getCode().name(), status.getDescription());
+    }
     consecutiveFailures++;
     long ceiling = Math.min(BACKOFF_MAX_MILLIS, BACKOFF_BASE_MILLIS << Math.min(consecutiveFailures - 1, 16));
     long delay = ceiling / 2 + ThreadLocalRandom.current().nextLong(ceiling / 2 + 1);

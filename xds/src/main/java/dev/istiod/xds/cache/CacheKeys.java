@@ -15,7 +15,6 @@ import dev.istiod.model.push.SidecarScope;
 import dev.istiod.xds.core.ProxyInputs;
 import dev.istiod.xds.core.endpoint.LocalityLoadBalancer;
 import dev.istiod.xds.core.endpoint.LocalityPolicy;
-import dev.istiod.xds.core.listener.TcpProxies;
 import dev.istiod.xds.core.route.HttpRouteTranslator;
 import dev.istiod.xds.core.security.AgentSds;
 import io.envoyproxy.envoy.config.accesslog.v3.AccessLog;
@@ -139,7 +138,7 @@ public final class CacheKeys {
       return new OutboundListeners(in.scope(), in.proxy().configNamespace(),
           in.scope().readsWorkloadLabels() ? in.proxy().labels() : Map.of(), in.ipv6Only(), in.ipv4Only(),
           in.proxy().metadata().interceptionMode(), in.unprivileged(), in.metadataPort("ENVOY_STATUS_PORT"),
-          in.metadataPort("ENVOY_PROMETHEUS_PORT"), in.proxy().metadata().string(TcpProxies.IDLE_TIMEOUT_METADATA),
+          in.metadataPort("ENVOY_PROMETHEUS_PORT"), in.idleTimeoutMetadata(),
           in.metadataExchange(), in.alpnFilter(), List.copyOf(clientLogs), in.mesh(), self, List.copyOf(versions),
           in.push().telemetry(), in.push().authorizationPolicies(), in.push().requestAuthentications(),
           in.push().peerAuthentications());

@@ -1,8 +1,10 @@
 package dev.istiod.bench;
 
+import dev.istiod.model.Proxy;
 import dev.istiod.model.PushContext;
 import dev.istiod.xds.GenerationResult;
 import dev.istiod.xds.WatchedResource;
+import dev.istiod.xds.cache.XdsCache;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -29,6 +31,9 @@ import org.openjdk.jmh.infra.Blackhole;
  *   <li>{@link #pushContextBuild}: building the PushContext from the stores (once per full push).</li>
  *   <li>{@link #pushContextBuildThenCdsLdsRds}: both, for the first proxy after a config change.</li>
  *   <li>{@link #cds}, {@link #lds}, {@link #rds}: the parts of {@link #cdsLdsRds}.</li>
+ *   <li>{@link #cachedCdsEdsLdsRds}: everything a second client of the same namespace fetches (CDS, EDS for
+ *       its clusters, LDS, RDS) after a first one filled the xDS cache — the per-proxy cost of a full push
+ *       to the second to N-th proxy; {@link #cachedCds}, {@link #cachedEds}, {@link #cachedRds} its parts.</li>
  * </ul>
  *
  * <p>Sample mode reports percentiles; the median ({@code p0.50}) is the number to quote. Forks,
@@ -45,6 +50,10 @@ public class GenerationBenchmark {
   private PushContext push;
   private XdsOutput xds;
   private WatchedResource routes;
+  private WatchedResource endpoints;
+  private XdsOutput cachedXds;
+  private Proxy[] others;
+  private int next;
 
   @Setup(Level.Trial)
   public void setUp() {
@@ -58,6 +67,44 @@ public class GenerationBenchmark {
     MeshCheck.requireIssueScale(mesh, cds, lds, rds);
     System.err.printf("mesh: %d clusters, %d listeners, %d route configurations %s%n", cds.resources().size(),
         lds.resources().size(), rds.resources().size(), routes.resourceNames());
+    endpoints = XdsOutput.endpointSubscription(cds);
+    cachedXds = new XdsOutput(XdsCache.create(XdsCache.DEFAULT_MAX_ENTRIES, null));
+    cachedXds.cds(mesh.proxy(), push);
+    cachedXds.eds(mesh.proxy(), push, endpoints);
+    cachedXds.rds(mesh.proxy(), push, routes);
+    others = new Proxy[64];
+    for (int i = 0; i < others.length; i++) {
+      others[i] = mesh.otherClient(i + 1);
+    }
+  }
+
+  private Proxy nextOther() {
+    next = (next + 1) % others.length;
+    return others[next];
+  }
+
+  @Benchmark
+  public void cachedCdsEdsLdsRds(Blackhole bh) {
+    Proxy p = nextOther();
+    bh.consume(cachedXds.cds(p, push));
+    bh.consume(cachedXds.eds(p, push, endpoints));
+    bh.consume(cachedXds.lds(p, push));
+    bh.consume(cachedXds.rds(p, push, routes));
+  }
+
+  @Benchmark
+  public GenerationResult cachedCds() {
+    return cachedXds.cds(nextOther(), push);
+  }
+
+  @Benchmark
+  public GenerationResult cachedEds() {
+    return cachedXds.eds(nextOther(), push, endpoints);
+  }
+
+  @Benchmark
+  public GenerationResult cachedRds() {
+    return cachedXds.rds(nextOther(), push, routes);
   }
 
   @Benchmark

@@ -155,12 +155,25 @@ public final class SyntheticMesh {
   }
 
   private static Proxy sidecar(String namespace) {
+    return sidecar(namespace, 0);
+  }
+
+  /**
+   * Another client in the same namespace as {@link #proxy()}: its own pod, IP and {@code app} label, so it
+   * shares with the first only what proxies of one namespace share.
+   */
+  public Proxy otherClient(int n) {
+    return sidecar(proxy.configNamespace(), n);
+  }
+
+  private static Proxy sidecar(String namespace, int n) {
+    String ip = "10.250." + (n / 250) + "." + (10 + n % 250);
     Struct.Builder md = Struct.newBuilder()
         .putFields("NAMESPACE", Value.newBuilder().setStringValue(namespace).build())
-        .putFields("INSTANCE_IPS", Value.newBuilder().setStringValue("10.250.0.10").build())
+        .putFields("INSTANCE_IPS", Value.newBuilder().setStringValue(ip).build())
         .putFields("LABELS", Value.newBuilder().setStructValue(Struct.newBuilder()
-            .putFields("app", Value.newBuilder().setStringValue("client").build())).build());
-    Node node = Node.newBuilder().setId("sidecar~10.250.0.10~client-0." + namespace + "~" + namespace
+            .putFields("app", Value.newBuilder().setStringValue(n == 0 ? "client" : "client-" + n).build())).build());
+    Node node = Node.newBuilder().setId("sidecar~" + ip + "~client-" + n + "." + namespace + "~" + namespace
         + ".svc.cluster.local").setMetadata(md).build();
     return Proxy.fromNode(node);
   }

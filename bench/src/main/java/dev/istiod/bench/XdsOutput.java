@@ -10,7 +10,9 @@ import dev.istiod.xds.TypeUrls;
 import dev.istiod.xds.WatchedResource;
 import dev.istiod.xds.XdsGenerator;
 import dev.istiod.xds.XdsResource;
+import dev.istiod.xds.cache.XdsCache;
 import dev.istiod.xds.gen.Generators;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.listener.v3.Filter;
 import io.envoyproxy.envoy.config.listener.v3.FilterChain;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
@@ -29,9 +31,23 @@ import java.util.TreeSet;
 final class XdsOutput {
   private static final PushRequest REQUEST = PushRequest.forced(TriggerReason.PROXY_REQUEST);
 
-  private final Map<String, XdsGenerator> generators = Generators.envoy();
+  private final Map<String, XdsGenerator> generators;
   private final WatchedResource clusters = new WatchedResource(TypeUrls.CLUSTER, true, Set.of());
   private final WatchedResource listeners = new WatchedResource(TypeUrls.LISTENER, true, Set.of());
+
+  /** Generators without a cache: every call generates everything (the first proxy's cost). */
+  XdsOutput() {
+    this(XdsCache.disabled());
+  }
+
+  /** Generators sharing {@code cache}, as istiod's ADS server uses them. */
+  XdsOutput(XdsCache cache) {
+    generators = Generators.envoy(cache);
+  }
+
+  GenerationResult eds(Proxy proxy, PushContext push, WatchedResource endpoints) {
+    return generators.get(TypeUrls.ENDPOINT).generate(proxy, push, endpoints, REQUEST);
+  }
 
   GenerationResult cds(Proxy proxy, PushContext push) {
     return generators.get(TypeUrls.CLUSTER).generate(proxy, push, clusters, REQUEST);
@@ -43,6 +59,22 @@ final class XdsOutput {
 
   GenerationResult rds(Proxy proxy, PushContext push, WatchedResource routes) {
     return generators.get(TypeUrls.ROUTE).generate(proxy, push, routes, REQUEST);
+  }
+
+  /** The EDS subscription an Envoy would open after receiving {@code cds}. */
+  static WatchedResource endpointSubscription(GenerationResult cds) {
+    Set<String> names = new TreeSet<>();
+    for (XdsResource r : cds.resources()) {
+      try {
+        Cluster c = r.resource().unpack(Cluster.class);
+        if (c.hasEdsClusterConfig()) {
+          names.add(c.getEdsClusterConfig().getServiceName());
+        }
+      } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+    return new WatchedResource(TypeUrls.ENDPOINT, false, names);
   }
 
   /** The RDS subscription an Envoy would open after receiving {@code lds}. */

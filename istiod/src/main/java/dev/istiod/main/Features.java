@@ -32,6 +32,8 @@ import java.util.Map;
  * @param enableNativeSidecars ENABLE_NATIVE_SIDECARS: true, false or auto (auto)
  * @param compliancePolicy COMPLIANCE_POLICY ("" for none)
  * @param leaderElection ENABLE_LEADER_ELECTION and the lease duration of the singleton controllers
+ * @param enableXdsCache PILOT_ENABLE_XDS_CACHE: share generated clusters, endpoints and routes across proxies (true)
+ * @param xdsCacheSize PILOT_XDS_CACHE_SIZE: most entries the xDS cache keeps per generation (60000)
  */
 record Features(
     Duration debounceAfter,
@@ -55,7 +57,9 @@ record Features(
     boolean injectEnabled,
     String enableNativeSidecars,
     String compliancePolicy,
-    LeaderElectionKnobs leaderElection) {
+    LeaderElectionKnobs leaderElection,
+    boolean enableXdsCache,
+    int xdsCacheSize) {
 
   /**
    * @param enabled ENABLE_LEADER_ELECTION: elect one replica for the singleton controllers (true);
@@ -141,7 +145,16 @@ record Features(
         r.string("ENABLE_NATIVE_SIDECARS", "auto"),
         r.string("COMPLIANCE_POLICY", ""),
         new LeaderElectionKnobs(r.bool("ENABLE_LEADER_ELECTION", true),
-            r.duration("ISTIOD_LEADER_ELECTION_TTL", Duration.ofSeconds(30)), electionIdentity(env)));
+            r.duration("ISTIOD_LEADER_ELECTION_TTL", Duration.ofSeconds(30)), electionIdentity(env)),
+        r.bool("PILOT_ENABLE_XDS_CACHE", true),
+        positive(r.integer("PILOT_XDS_CACHE_SIZE", 60000), "PILOT_XDS_CACHE_SIZE"));
+  }
+
+  private static int positive(int value, String name) {
+    if (value <= 0) {
+      throw new IllegalArgumentException(name + " must be a positive number, got " + value);
+    }
+    return value;
   }
 
   /** Reads typed values, failing with the variable's name on bad input. */

@@ -27,6 +27,7 @@ import dev.istiod.serviceregistry.kube.KubeServiceRegistry;
 import dev.istiod.serviceregistry.kube.PodInfo;
 import dev.istiod.serviceregistry.serviceentry.ServiceEntryRegistry;
 import dev.istiod.xds.core.security.authn.HttpJwksResolver;
+import dev.istiod.xds.cache.XdsCache;
 import dev.istiod.xds.gen.Generators;
 import dev.istiod.xds.gen.UnappliedConfigWarnings;
 import dev.istiod.xds.server.ControlPlaneInstance;
@@ -197,7 +198,8 @@ final class Istiod implements AutoCloseable {
 
     // The push pipeline and the generators every proxy kind needs.
     Features f = options.features();
-    discovery = new DiscoveryServer(env, ProxylessGrpc.withProxyless(Generators.envoy()),
+    XdsCache xdsCache = f.enableXdsCache() ? XdsCache.create(f.xdsCacheSize(), metrics) : XdsCache.disabled();
+    discovery = new DiscoveryServer(env, ProxylessGrpc.withProxyless(Generators.envoy(xdsCache)),
         new XdsServerOptions(f.debounceAfter(), f.debounceMax(), f.enableEdsDebounce(), f.pushThrottle(),
             XdsServerOptions.DEFAULT_PUSH_WAIT_LIMIT),
         metrics);

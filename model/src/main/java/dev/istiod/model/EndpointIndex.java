@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 
 /**
@@ -32,8 +33,23 @@ public final class EndpointIndex {
       Comparator.comparing(Endpoint::address).thenComparingInt(Endpoint::port)
           .thenComparing(Endpoint::servicePortName);
 
-  /** Per service: shard name → endpoints. Values are immutable and replaced whole. */
-  private final ConcurrentHashMap<ServiceKey, Map<String, List<Endpoint>>> shards = new ConcurrentHashMap<>();
+  /**
+   * One service's endpoints: the shards as written, and what readers ask for, computed once per write (readers
+   * are many: every proxy's EDS and clusters). {@code version} is unique across the index and changes with every
+   * effective write, so a cache may key generated output by it.
+   */
+  private record Shards(Map<String, List<Endpoint>> byShard, List<Endpoint> all, Set<String> serviceAccounts,
+      long version) {
+    static Shards of(Map<String, List<Endpoint>> byShard, long version) {
+      List<Endpoint> all = new ArrayList<>();
+      new TreeMap<>(byShard).values().forEach(all::addAll);
+      return new Shards(Map.copyOf(byShard), List.copyOf(all), accountsOf(byShard), version);
+    }
+  }
+
+  /** Per service: its shards. Values are immutable and replaced whole. */
+  private final ConcurrentHashMap<ServiceKey, Shards> shards = new ConcurrentHashMap<>();
+  private final AtomicLong versions = new AtomicLong();
 
   /**
    * Replaces the endpoints one shard contributes to a service. An empty list removes the shard,
@@ -43,7 +59,7 @@ public final class EndpointIndex {
     List<Endpoint> sorted = endpoints.stream().sorted(ORDER).toList();
     PushType[] result = {PushType.NONE};
     shards.compute(service, (k, old) -> {
-      Map<String, List<Endpoint>> next = new TreeMap<>(old == null ? Map.of() : old);
+      Map<String, List<Endpoint>> next = new TreeMap<>(old == null ? Map.of() : old.byShard());
       List<Endpoint> previous = next.get(shard);
       if (sorted.isEmpty()) {
         next.remove(shard);
@@ -53,9 +69,12 @@ public final class EndpointIndex {
       if (old == null && !sorted.isEmpty()) {
         result[0] = PushType.FULL;
       } else if (!sorted.equals(previous == null ? List.of() : previous)) {
-        result[0] = serviceAccounts(old).equals(serviceAccounts(next)) ? PushType.INCREMENTAL : PushType.FULL;
+        result[0] = old.serviceAccounts().equals(accountsOf(next)) ? PushType.INCREMENTAL : PushType.FULL;
       }
-      return next.isEmpty() ? null : Map.copyOf(next);
+      if (next.isEmpty()) {
+        return null;
+      }
+      return result[0] == PushType.NONE ? old : Shards.of(next, versions.incrementAndGet());
     });
     return result[0];
   }
@@ -67,13 +86,17 @@ public final class EndpointIndex {
 
   /** All endpoints of a service across shards, in a stable order. */
   public List<Endpoint> endpoints(ServiceKey service) {
-    Map<String, List<Endpoint>> byShard = shards.get(service);
-    if (byShard == null) {
-      return List.of();
-    }
-    List<Endpoint> all = new ArrayList<>();
-    new TreeMap<>(byShard).values().forEach(all::addAll);
-    return List.copyOf(all);
+    Shards s = shards.get(service);
+    return s == null ? List.of() : s.all();
+  }
+
+  /**
+   * The version of a service's endpoints: 0 while it has none, else a number no other state of any service had.
+   * Read it before reading the endpoints: output generated afterwards is at least as new as the version says.
+   */
+  public long version(ServiceKey service) {
+    Shards s = shards.get(service);
+    return s == null ? 0 : s.version();
   }
 
   /** The services that have endpoints. */
@@ -83,10 +106,11 @@ public final class EndpointIndex {
 
   /** The service accounts of a service's endpoints (for SANs of clusters that reach it). */
   public Set<String> serviceAccounts(ServiceKey service) {
-    return serviceAccounts(shards.get(service));
+    Shards s = shards.get(service);
+    return s == null ? Set.of() : s.serviceAccounts();
   }
 
-  private static Set<String> serviceAccounts(Map<String, List<Endpoint>> byShard) {
+  private static Set<String> accountsOf(Map<String, List<Endpoint>> byShard) {
     if (byShard == null) {
       return Set.of();
     }

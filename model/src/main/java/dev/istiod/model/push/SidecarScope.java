@@ -46,6 +46,7 @@ public final class SidecarScope {
   private final Map<String, Service> servicesByHostname;
   private final Map<String, List<ResolvedDestinationRule>> destinationRules;
   private final OutboundTrafficPolicy outboundTrafficPolicy;
+  private final boolean readsWorkloadLabels;
 
   private SidecarScope(String name, String namespace, Config sidecar, List<EgressListener> egressListeners,
       List<Service> services, Map<String, List<ResolvedDestinationRule>> destinationRules,
@@ -60,6 +61,10 @@ public final class SidecarScope {
     this.servicesByHostname = java.util.Collections.unmodifiableMap(byHost);
     this.destinationRules = Map.copyOf(destinationRules);
     this.outboundTrafficPolicy = outboundTrafficPolicy;
+    this.readsWorkloadLabels = this.destinationRules.values().stream().flatMap(List::stream)
+        .anyMatch(dr -> dr.workloadSelector().isPresent())
+        || this.egressListeners.stream().flatMap(l -> l.virtualServices().stream())
+            .map(vs -> vs.spec(VirtualService.class)).anyMatch(SidecarScope::matchesSourceLabels);
   }
 
   /**
@@ -284,6 +289,22 @@ public final class SidecarScope {
       return;
     }
     out.computeIfAbsent(d.getHost(), k -> new TreeSet<>()).add(d.getPort().getNumber());
+  }
+
+  /**
+   * True when what this scope yields can depend on a proxy's own labels: a DestinationRule with a workload
+   * selector, or a VirtualService match (HTTP, TCP or TLS) on {@code sourceLabels}. Otherwise every proxy of the scope gets the same
+   * route configurations whatever its labels, which the xDS cache relies on to share them.
+   */
+  public boolean readsWorkloadLabels() {
+    return readsWorkloadLabels;
+  }
+
+  private static boolean matchesSourceLabels(VirtualService vs) {
+    return vs.getHttpList().stream()
+        .anyMatch(r -> r.hasDelegate() || r.getMatchList().stream().anyMatch(m -> m.getSourceLabelsCount() > 0))
+        || vs.getTcpList().stream().anyMatch(r -> r.getMatchList().stream().anyMatch(m -> m.getSourceLabelsCount() > 0))
+        || vs.getTlsList().stream().anyMatch(r -> r.getMatchList().stream().anyMatch(m -> m.getSourceLabelsCount() > 0));
   }
 
   /** {@code default}, or the name of the Sidecar resource. */

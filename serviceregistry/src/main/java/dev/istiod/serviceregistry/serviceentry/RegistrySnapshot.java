@@ -5,98 +5,85 @@ import dev.istiod.model.Service;
 import dev.istiod.model.ServiceKey;
 import dev.istiod.model.ServicePort;
 import dev.istiod.model.ServiceTarget;
-import java.util.ArrayList;
-import java.util.Collection;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.TreeMap;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * The registry's read side: an immutable view rebuilt by the event thread after every change and
- * published through a volatile field, so that {@code services()} and {@code serviceTargets()}
- * never lock and never see half an update.
+ * The registry's read side: an immutable view published through a volatile field after every
+ * change, so that {@code services()} and {@code serviceTargets()} never lock and never see half an
+ * update.
  *
- * <p>Several ServiceEntries may declare the same host in one namespace. The oldest entry (by
- * creation time, then name) defines the service; a later one whose resolution, labels, exportTo
- * and selector agree adds the port numbers the first lacks, as upstream's sidecar scope merges
- * such services. A later one that disagrees is ignored for the service (its endpoints still join
- * the same {@link ServiceKey} in the endpoint index, as upstream's do).
+ * <p>It is made of persistent maps ({@link PersistentSortedMap}): the event thread derives the next
+ * snapshot from the last one by replacing only what one event touched, so an event costs
+ * O(what it touched × log n), not a rebuild over every entry. The list form of the services is
+ * made on first read, once per snapshot.
+ *
+ * <p>Several ServiceEntries may declare the same host in one namespace; {@link EntryIndex} merges
+ * them into the one service this snapshot holds for the host.
  */
-record RegistrySnapshot(
-    List<Service> services,
-    Map<ServiceKey, Service> byKey,
-    Map<String, List<Instance>> instancesByAddress,
-    List<ConvertedEntry> selectorEntries) {
-  private static final Logger log = LoggerFactory.getLogger(RegistrySnapshot.class);
+final class RegistrySnapshot {
+  static final RegistrySnapshot EMPTY = new RegistrySnapshot(
+      PersistentSortedMap.empty(), PersistentSortedMap.empty(), PersistentSortedMap.empty());
 
-  static final RegistrySnapshot EMPTY = new RegistrySnapshot(List.of(), Map.of(), Map.of(), List.of());
+  /** The merged service of every host. */
+  private final PersistentSortedMap<ServiceKey, Service> byKey;
+  /** Per endpoint address, each entry's instances there, oldest entry first. */
+  private final PersistentSortedMap<String, PersistentSortedMap<EntryAge, List<Instance>>> instancesByAddress;
+  /** Per namespace, the entries with a {@code workloadSelector}, oldest first. */
+  private final PersistentSortedMap<String, PersistentSortedMap<EntryAge, ConvertedEntry>> selectorEntries;
+  /** {@code byKey}'s values as a list, made on first read (a benign race: any thread makes the same). */
+  private volatile List<Service> services;
 
-  private static final Comparator<EntryState> AGE = Comparator
-      .comparing((EntryState s) -> s.entry().config().meta().creationTimestamp())
-      .thenComparing(s -> s.entry().key());
-
-  RegistrySnapshot {
-    services = List.copyOf(services);
-    byKey = Map.copyOf(byKey);
-    instancesByAddress = Map.copyOf(instancesByAddress);
-    selectorEntries = List.copyOf(selectorEntries);
+  private RegistrySnapshot(
+      PersistentSortedMap<ServiceKey, Service> byKey,
+      PersistentSortedMap<String, PersistentSortedMap<EntryAge, List<Instance>>> instancesByAddress,
+      PersistentSortedMap<String, PersistentSortedMap<EntryAge, ConvertedEntry>> selectorEntries) {
+    this.byKey = byKey;
+    this.instancesByAddress = instancesByAddress;
+    this.selectorEntries = selectorEntries;
   }
 
-  static RegistrySnapshot build(Collection<EntryState> entries) {
-    List<EntryState> byAge = entries.stream().sorted(AGE).toList();
-    Map<ServiceKey, Service> merged = new TreeMap<>();
-    Map<ServiceKey, ConvertedEntry> definedBy = new HashMap<>();
-    Map<String, List<Instance>> byAddress = new HashMap<>();
-    List<ConvertedEntry> selectors = new ArrayList<>();
-    for (EntryState state : byAge) {
-      ConvertedEntry entry = state.entry();
-      for (Service svc : entry.services()) {
-        ConvertedEntry first = definedBy.putIfAbsent(svc.key(), entry);
-        if (first == null) {
-          merged.put(svc.key(), svc);
-        } else {
-          merged.put(svc.key(), mergePorts(merged.get(svc.key()), first, svc, entry));
-        }
-      }
-      for (Instance i : state.instances()) {
-        byAddress.computeIfAbsent(i.endpoint().address(), a -> new ArrayList<>()).add(i);
-      }
-      if (entry.selector().isPresent()) {
-        selectors.add(entry);
-      }
+  /** Every service, ordered by (hostname, namespace). */
+  List<Service> services() {
+    List<Service> list = services;
+    if (list == null) {
+      list = byKey.values();
+      services = list;
     }
-    byAddress.replaceAll((a, l) -> List.copyOf(l));
-    return new RegistrySnapshot(List.copyOf(merged.values()), merged, byAddress, selectors);
+    return list;
   }
 
-  private static Service mergePorts(Service base, ConvertedEntry baseEntry, Service later, ConvertedEntry laterEntry) {
-    boolean compatible = base.resolution() == later.resolution()
-        && base.labels().equals(later.labels())
-        && base.visibility().equals(later.visibility())
-        && baseEntry.selector().equals(laterEntry.selector());
-    if (!compatible) {
-      log.debug("host {} in {} is defined by both {} and {}; the older one wins",
-          base.hostname(), base.namespace(), baseEntry.key(), laterEntry.key());
-      return base;
-    }
-    List<ServicePort> ports = new ArrayList<>(base.ports());
-    for (ServicePort p : later.ports()) {
-      if (base.port(p.port()).isEmpty()) {
-        ports.add(p);
-      }
-    }
-    if (ports.size() == base.ports().size()) {
-      return base;
-    }
-    return new Service(base.hostname(), base.namespace(), base.addresses(), ports, base.resolution(),
-        base.meshExternal(), base.visibility(), base.labels(), base.subjectAltNames(), base.registry(),
-        base.origin());
+  Service service(ServiceKey key) {
+    return byKey.get(key);
+  }
+
+  /** This snapshot with the host's service replaced, or removed when {@code service} is null. */
+  RegistrySnapshot withService(ServiceKey key, Service service) {
+    var next = service == null ? byKey.without(key) : byKey.with(key, service);
+    return next == byKey ? this : new RegistrySnapshot(next, instancesByAddress, selectorEntries);
+  }
+
+  /** This snapshot with one entry's instances at one address replaced, or removed when null. */
+  RegistrySnapshot withInstances(String address, EntryAge entry, List<Instance> instances) {
+    var next = instancesByAddress.update(address, atAddress -> {
+      var base = atAddress == null ? PersistentSortedMap.<EntryAge, List<Instance>>empty() : atAddress;
+      var changed = instances == null ? base.without(entry) : base.with(entry, List.copyOf(instances));
+      return changed.isEmpty() ? null : changed;
+    });
+    return next == instancesByAddress ? this : new RegistrySnapshot(byKey, next, selectorEntries);
+  }
+
+  /** This snapshot with an entry that has a selector added, replaced, or removed when null. */
+  RegistrySnapshot withSelectorEntry(String namespace, EntryAge age, ConvertedEntry entry) {
+    var next = selectorEntries.update(namespace, inNamespace -> {
+      var base = inNamespace == null ? PersistentSortedMap.<EntryAge, ConvertedEntry>empty() : inNamespace;
+      var changed = entry == null ? base.without(age) : base.with(age, entry);
+      return changed.isEmpty() ? null : changed;
+    });
+    return next == selectorEntries ? this : new RegistrySnapshot(byKey, instancesByAddress, next);
   }
 
   /**
@@ -109,16 +96,23 @@ record RegistrySnapshot(
     String ns = proxy.configNamespace();
     Map<TargetKey, ServiceTarget> out = new LinkedHashMap<>();
     for (String ip : proxy.ipAddresses()) {
-      for (Instance i : instancesByAddress.getOrDefault(ip, List.of())) {
-        Service svc = byKey.get(i.service());
-        if (svc != null && (ns.isEmpty() || svc.namespace().equals(ns))) {
-          out.putIfAbsent(new TargetKey(svc.key(), i.port().port()),
-              new ServiceTarget(svc, i.port(), i.endpoint().port()));
-        }
+      var atAddress = instancesByAddress.get(ip);
+      if (atAddress == null) {
+        continue;
       }
+      atAddress.forEach((age, instances) -> {
+        for (Instance i : instances) {
+          Service svc = byKey.get(i.service());
+          if (svc != null && (ns.isEmpty() || svc.namespace().equals(ns))) {
+            out.putIfAbsent(new TargetKey(svc.key(), i.port().port()),
+                new ServiceTarget(svc, i.port(), i.endpoint().port()));
+          }
+        }
+      });
     }
-    for (ConvertedEntry entry : selectorEntries) {
-      if (!entry.namespace().equals(ns) || !Selectors.matches(entry.selector().orElseThrow(), proxy.labels())) {
+    var inNamespace = selectorEntries.get(ns);
+    for (ConvertedEntry entry : inNamespace == null ? List.<ConvertedEntry>of() : inNamespace.values()) {
+      if (!Selectors.matches(entry.selector().orElseThrow(), proxy.labels())) {
         continue;
       }
       for (Service own : entry.services()) {

@@ -97,9 +97,11 @@ final class ServiceEntryConverter {
 
   /**
    * The endpoints of a converted entry: its inline endpoints, the WorkloadEntries its selector
-   * picks from {@code namespaceWorkloads} (the WorkloadEntry configs of the entry's namespace) and
-   * the workloads of other registries (Pods) it picks from {@code namespacePods}, on every port of
-   * every host; for DNS resolution with none of these, each host is its own endpoint.
+   * picks from {@code namespaceWorkloads} (WorkloadEntry configs) and the workloads of other
+   * registries (Pods) it picks from {@code namespacePods}, on every port of every host; for DNS
+   * resolution with none of these, each host is its own endpoint. Both lists may hold any workloads
+   * as long as they include every one of the entry's namespace that its selector matches: the
+   * registry passes only those carrying one of the selector's labels, the whole namespace is fine.
    */
   List<Instance> instances(ConvertedEntry entry, List<Config> namespaceWorkloads,
       List<WorkloadInstance> namespacePods) {

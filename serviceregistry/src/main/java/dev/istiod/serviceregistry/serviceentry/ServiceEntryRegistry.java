@@ -17,7 +17,6 @@ import dev.istiod.model.ServiceTarget;
 import dev.istiod.model.TriggerReason;
 import dev.istiod.serviceregistry.WorkloadInstance;
 import dev.istiod.serviceregistry.WorkloadInstances;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -25,7 +24,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -56,6 +54,11 @@ import org.slf4j.LoggerFactory;
  *       nothing), except that DNS-resolved entries always need a full push because their
  *       endpoints travel inside CDS.
  * </ul>
+ *
+ * <p>Each step touches only what the event concerns: {@link EntryIndex} keeps the snapshot up to
+ * date one entry at a time, and {@link SelectorIndex} and {@link WorkloadsByLabel} find the
+ * entries and workloads a selector links by label. So an event costs the same in a registry of ten
+ * entries or ten thousand, and a burst of events is absorbed as fast as it arrives.
  *
  * <p>Readers ({@link #services()}, {@link #serviceTargets(Proxy)}) only read the volatile snapshot.
  */
@@ -125,15 +128,17 @@ public final class ServiceEntryRegistry implements ServiceDiscovery, AutoCloseab
    */
   private final Object lock = new Object();
 
-  // @GuardedBy("lock")
-  private final Map<ConfigKey, EntryState> entries = new HashMap<>();
-  /** WorkloadEntry configs by namespace, then name. @GuardedBy("lock") */
-  private final Map<String, TreeMap<String, Config>> workloadEntries = new HashMap<>();
+  /** Every ServiceEntry's state and the snapshot derived from them. @GuardedBy("lock") */
+  private final EntryIndex entries = new EntryIndex();
+  /** WorkloadEntry configs by namespace, name and label. @GuardedBy("lock") */
+  private final WorkloadsByLabel<Config> workloadEntries = new WorkloadsByLabel<>();
   /**
-   * The other registries' workloads by namespace, then name: this registry's copy, kept in step
-   * by their change events, so a change can be compared with what was there. @GuardedBy("lock")
+   * The other registries' workloads by namespace, name and label: this registry's copy, kept in
+   * step by their change events, so a change can be compared with what was there. @GuardedBy("lock")
    */
-  private final Map<String, TreeMap<String, WorkloadInstance>> workloadInstances = new HashMap<>();
+  private final WorkloadsByLabel<WorkloadInstance> workloadInstances = new WorkloadsByLabel<>();
+  /** ServiceEntry conversions so far (tests check that an event converts only its own entry). */
+  private long conversions;
 
   /** A registry with {@link Options#defaults()}. */
   public ServiceEntryRegistry(ConfigStore store, EndpointIndex endpointIndex, Consumer<PushRequest> pushes) {
@@ -201,6 +206,20 @@ public final class ServiceEntryRegistry implements ServiceDiscovery, AutoCloseab
     return snapshot.serviceTargets(proxy);
   }
 
+  /** ServiceEntry conversions so far. */
+  long conversions() {
+    synchronized (lock) {
+      return conversions;
+    }
+  }
+
+  /** Work done so far, in entries, services and workloads visited (see {@link EntryIndex#steps()}). */
+  long steps() {
+    synchronized (lock) {
+      return entries.steps();
+    }
+  }
+
   /** Stops applying events and, if the registry owns its thread, stops it. */
   @Override
   public void close() {
@@ -249,7 +268,7 @@ public final class ServiceEntryRegistry implements ServiceDiscovery, AutoCloseab
       present.add(se.key());
       applyOrKeep(se, plan);
     }
-    for (ConfigKey gone : new ArrayList<>(entries.keySet())) {
+    for (ConfigKey gone : entries.keys()) {
       if (!present.contains(gone)) {
         removeEntry(gone, plan);
       }
@@ -272,17 +291,17 @@ public final class ServiceEntryRegistry implements ServiceDiscovery, AutoCloseab
 
   private void handleWorkloadEntry(ConfigEvent event) {
     ConfigKey key = event.key();
-    TreeMap<String, Config> inNamespace = workloadEntries.get(key.namespace());
-    Config previous = inNamespace == null ? null : inNamespace.get(key.name());
+    Config previous = workloadEntries.get(key.namespace(), key.name());
     if (previous == null) {
       previous = event.oldConfig();
     }
+    Map<String, String> after = null;
     if (event.type() == ConfigEvent.Type.DELETE) {
-      removeWorkloadEntry(key);
+      workloadEntries.remove(key.namespace(), key.name());
     } else {
-      putWorkloadEntry(event.newConfig());
+      after = putWorkloadEntry(event.newConfig());
     }
-    reselect(key.namespace(), labelsOf(previous), labelsOf(event.newConfig()));
+    reselect(key.namespace(), labelsOf(previous), after);
   }
 
   /**
@@ -291,16 +310,12 @@ public final class ServiceEntryRegistry implements ServiceDiscovery, AutoCloseab
    * now get their endpoints re-derived.
    */
   private void handleWorkloadInstance(String namespace, String name, WorkloadInstance current) {
-    TreeMap<String, WorkloadInstance> inNamespace = workloadInstances.get(namespace);
-    WorkloadInstance previous = inNamespace == null ? null : inNamespace.get(name);
+    WorkloadInstance previous = workloadInstances.get(namespace, name);
     if (Objects.equals(previous, current)) {
       return; // already applied, e.g. by the initial sync's listing
     }
     if (current == null) {
-      inNamespace.remove(name);
-      if (inNamespace.isEmpty()) {
-        workloadInstances.remove(namespace);
-      }
+      workloadInstances.remove(namespace, name);
     } else {
       putWorkloadInstance(current);
     }
@@ -314,29 +329,32 @@ public final class ServiceEntryRegistry implements ServiceDiscovery, AutoCloseab
    */
   private void reselect(String namespace, Map<String, String> before, Map<String, String> after) {
     PushPlan plan = new PushPlan(TriggerReason.ENDPOINT);
-    boolean touched = false;
-    for (EntryState state : List.copyOf(entries.values())) {
+    List<EntryState> selecting = entries.selecting(namespace, before, after);
+    for (EntryState state : selecting) {
       ConvertedEntry entry = state.entry();
-      if (!entry.namespace().equals(namespace) || entry.selector().isEmpty()) {
-        continue;
-      }
-      Map<String, String> selector = entry.selector().get();
-      boolean selects = (before != null && Selectors.matches(selector, before))
-          || (after != null && Selectors.matches(selector, after));
-      if (selects) {
-        EntryState next = new EntryState(entry, instancesOf(entry));
-        entries.put(entry.key(), next);
-        writeEndpoints(entry, state.endpointsByService(), next.endpointsByService(), plan);
-        touched = true;
-      }
+      EntryState next = new EntryState(entry, instancesOf(entry));
+      entries.put(next);
+      writeEndpoints(entry, state.endpointsByService(), next.endpointsByService(), plan);
     }
-    if (touched) {
+    if (!selecting.isEmpty()) {
       publish(plan);
     }
   }
 
+  /**
+   * An entry's endpoints. Only the workloads its selector may match are handed over (the
+   * converter checks the full selector), so this costs the entry's own workloads, not the
+   * namespace's.
+   */
   private List<Instance> instancesOf(ConvertedEntry entry) {
-    return converter.instances(entry, workloadsIn(entry.namespace()), workloadInstancesIn(entry.namespace()));
+    if (entry.selector().isEmpty()) {
+      return converter.instances(entry, List.of(), List.of());
+    }
+    Map<String, String> selector = entry.selector().get();
+    List<Config> workloads = workloadEntries.candidates(entry.namespace(), selector);
+    List<WorkloadInstance> pods = workloadInstances.candidates(entry.namespace(), selector);
+    entries.countSteps(workloads.size() + pods.size());
+    return converter.instances(entry, workloads, pods);
   }
 
   /** Applies a ServiceEntry; if it cannot be converted, logs why and keeps what was there. */
@@ -344,7 +362,7 @@ public final class ServiceEntryRegistry implements ServiceDiscovery, AutoCloseab
     try {
       applyEntry(se, plan);
     } catch (RuntimeException e) {
-      boolean known = entries.containsKey(se.key());
+      boolean known = entries.contains(se.key());
       log.error("{}: cannot serve this ServiceEntry ({}); {}", ServiceEntryConverter.describe(se),
           e.getMessage(), known ? "keeping its previous version" : "ignoring it", e);
     }
@@ -352,9 +370,11 @@ public final class ServiceEntryRegistry implements ServiceDiscovery, AutoCloseab
 
   private void applyEntry(Config se, PushPlan plan) {
     // Convert before touching any state, so that a failure leaves the registry as it was.
+    conversions++;
+    entries.countSteps(1);
     ConvertedEntry entry = converter.convert(se);
     EntryState next = new EntryState(entry, instancesOf(entry));
-    EntryState old = entries.put(se.key(), next);
+    EntryState old = entries.put(next);
 
     Map<String, Service> oldByHost = new HashMap<>();
     if (old != null) {
@@ -406,7 +426,7 @@ public final class ServiceEntryRegistry implements ServiceDiscovery, AutoCloseab
   }
 
   private void publish(PushPlan plan) {
-    snapshot = RegistrySnapshot.build(entries.values());
+    snapshot = entries.snapshot();
     plan.toRequest().ifPresent(request -> {
       try {
         pushes.accept(request);
@@ -416,32 +436,15 @@ public final class ServiceEntryRegistry implements ServiceDiscovery, AutoCloseab
     });
   }
 
-  private void putWorkloadEntry(Config we) {
-    workloadEntries.computeIfAbsent(we.namespace(), ns -> new TreeMap<>()).put(we.name(), we);
-  }
-
-  private void removeWorkloadEntry(ConfigKey key) {
-    TreeMap<String, Config> inNamespace = workloadEntries.get(key.namespace());
-    if (inNamespace != null) {
-      inNamespace.remove(key.name());
-      if (inNamespace.isEmpty()) {
-        workloadEntries.remove(key.namespace());
-      }
-    }
+  /** Stores a WorkloadEntry; returns its selectable labels (null if unreadable). */
+  private Map<String, String> putWorkloadEntry(Config we) {
+    Map<String, String> labels = labelsOf(we);
+    workloadEntries.put(we.namespace(), we.name(), labels, we);
+    return labels;
   }
 
   private void putWorkloadInstance(WorkloadInstance wi) {
-    workloadInstances.computeIfAbsent(wi.namespace(), ns -> new TreeMap<>()).put(wi.name(), wi);
-  }
-
-  private List<WorkloadInstance> workloadInstancesIn(String namespace) {
-    TreeMap<String, WorkloadInstance> inNamespace = workloadInstances.get(namespace);
-    return inNamespace == null ? List.of() : List.copyOf(inNamespace.values());
-  }
-
-  private List<Config> workloadsIn(String namespace) {
-    TreeMap<String, Config> inNamespace = workloadEntries.get(namespace);
-    return inNamespace == null ? List.of() : List.copyOf(inNamespace.values());
+    workloadInstances.put(wi.namespace(), wi.name(), wi.labels(), wi);
   }
 
   /** A WorkloadEntry's selectable labels, or null if there is no such config or it is malformed. */

@@ -79,6 +79,11 @@ public record ProxyInputs(Proxy proxy, PushContext push, SidecarScope scope, Lis
     return proxy.supportsExtension(ALPN_EXTENSION);
   }
 
+  /** The TCP idle timeout the proxy asks for in its node metadata ({@code IDLE_TIMEOUT}, a Go duration), or "". */
+  public String idleTimeoutMetadata() {
+    return proxy.metadata().string("IDLE_TIMEOUT");
+  }
+
   /** A port number from node metadata (e.g. ENVOY_STATUS_PORT), or 0. */
   public int metadataPort(String key) {
     try {

@@ -9,6 +9,8 @@ import dev.istiod.xds.TypeUrls;
 import dev.istiod.xds.WatchedResource;
 import dev.istiod.xds.XdsGenerator;
 import dev.istiod.xds.XdsResource;
+import dev.istiod.xds.cache.CacheKeys;
+import dev.istiod.xds.cache.XdsCache;
 import dev.istiod.xds.core.ProxyInputs;
 import dev.istiod.xds.core.cluster.ClusterBuilder;
 import dev.istiod.xds.core.cluster.ClusterValidator;
@@ -33,6 +35,12 @@ import org.slf4j.LoggerFactory;
 final class CdsGenerator implements XdsGenerator {
   private static final Logger log = LoggerFactory.getLogger(CdsGenerator.class);
 
+  private final XdsCache cache;
+
+  CdsGenerator(XdsCache cache) {
+    this.cache = cache;
+  }
+
   @Override
   public String typeUrl() {
     return TypeUrls.CLUSTER;
@@ -46,37 +54,64 @@ final class CdsGenerator implements XdsGenerator {
   @Override
   public GenerationResult generate(Proxy proxy, PushContext push, WatchedResource watched, PushRequest request) {
     ProxyInputs in = ProxyInputs.of(proxy, push);
-    List<Cluster> clusters = new ArrayList<>();
+    List<XdsResource> clusters = new ArrayList<>();
     ClusterBuilder outbound = new ClusterBuilder(in);
+    CacheKeys.ProxyFacts facts = cache.enabled() ? CacheKeys.ProxyFacts.of(in) : null;
     for (Service s : in.scope().services()) {
       try {
-        clusters.addAll(outbound.outbound(s));
+        clusters.addAll(outboundClusters(in, facts, outbound, s));
       } catch (RuntimeException e) {
         // One service's bad input must not cost the proxy every other cluster.
         log.error("{}: skipping clusters of {}/{}: {}", proxy.id(), s.namespace(), s.hostname(), e.toString(), e);
       }
     }
+    List<Cluster> local = new ArrayList<>();
     SpecialClusters special = new SpecialClusters(in);
-    clusters.add(special.blackHole());
+    local.add(special.blackHole());
     if (proxy.isRouter()) {
-      clusters.addAll(new GatewayClusters(GatewayInputs.of(in)).sniDnat());
+      local.addAll(new GatewayClusters(GatewayInputs.of(in)).sniDnat());
     }
     if (proxy.isSidecar()) {
-      clusters.add(special.passthrough());
-      clusters.addAll(new InboundClusters(in).build());
-      clusters.add(special.inboundPassthrough());
+      local.add(special.passthrough());
+      local.addAll(new InboundClusters(in).build());
+      local.add(special.inboundPassthrough());
     }
-    // Envoy rejects the whole update for one bad cluster: leave such clusters out, and say so.
-    clusters.removeIf(c -> !ClusterValidator.accept(proxy.id(), c));
+    clusters.addAll(checked(proxy, local));
     // Conflicting service definitions can yield one name twice; the first wins, as upstream.
-    Map<String, Cluster> byName = new LinkedHashMap<>();
-    clusters.forEach(c -> byName.putIfAbsent(c.getName(), c));
+    Map<String, XdsResource> byName = new LinkedHashMap<>();
+    clusters.forEach(c -> byName.putIfAbsent(c.name(), c));
     List<XdsResource> out = new ArrayList<>();
-    for (Cluster c : byName.values()) {
-      if (watched.wildcard() || watched.resourceNames().contains(c.getName())) {
-        out.add(XdsResource.of(c.getName(), c));
+    for (XdsResource c : byName.values()) {
+      if (watched.wildcard() || watched.resourceNames().contains(c.name())) {
+        out.add(c);
       }
     }
     return new GenerationResult(out, java.util.Set.of(), false, out.size() + " clusters");
+  }
+
+  /**
+   * The service's clusters, validated and packed: from the cache when another proxy with the same inputs
+   * already had them. The endpoints' version is read before building, so what is kept is never older than
+   * its stamp (DNS clusters inline endpoints; auto mTLS and SANs read them too).
+   */
+  private List<XdsResource> outboundClusters(ProxyInputs in, CacheKeys.ProxyFacts facts, ClusterBuilder builder,
+      Service s) {
+    if (facts == null) {
+      return checked(in.proxy(), builder.outbound(s));
+    }
+    long endpoints = in.push().environment().endpointIndex().version(s.key());
+    var key = CacheKeys.OutboundClusters.of(in, facts, s, in.scope().destinationRule(in.proxy(), s.hostname()));
+    return cache.get(in.push(), key, endpoints, () -> checked(in.proxy(), builder.outbound(s)));
+  }
+
+  /** Envoy rejects the whole update for one bad cluster: leave such clusters out (the validator says so). */
+  private static List<XdsResource> checked(Proxy proxy, List<Cluster> clusters) {
+    List<XdsResource> out = new ArrayList<>(clusters.size());
+    for (Cluster c : clusters) {
+      if (ClusterValidator.accept(proxy.id(), c)) {
+        out.add(XdsResource.of(c.getName(), c));
+      }
+    }
+    return List.copyOf(out);
   }
 }

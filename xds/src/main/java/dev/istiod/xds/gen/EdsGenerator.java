@@ -5,17 +5,21 @@ import dev.istiod.model.Kind;
 import dev.istiod.model.Proxy;
 import dev.istiod.model.PushContext;
 import dev.istiod.model.PushRequest;
+import dev.istiod.model.Service;
 import dev.istiod.xds.GenerationResult;
 import dev.istiod.xds.TypeUrls;
 import dev.istiod.xds.WatchedResource;
 import dev.istiod.xds.XdsGenerator;
 import dev.istiod.xds.XdsResource;
+import dev.istiod.xds.cache.CacheKeys;
+import dev.istiod.xds.cache.XdsCache;
 import dev.istiod.xds.core.EnvoyNames;
 import dev.istiod.xds.core.ProxyInputs;
 import dev.istiod.xds.core.endpoint.EndpointBuilder;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
@@ -30,6 +34,12 @@ import org.slf4j.LoggerFactory;
  */
 final class EdsGenerator implements XdsGenerator {
   private static final Logger log = LoggerFactory.getLogger(EdsGenerator.class);
+
+  private final XdsCache cache;
+
+  EdsGenerator(XdsCache cache) {
+    this.cache = cache;
+  }
 
   @Override
   public String typeUrl() {
@@ -57,20 +67,41 @@ final class EdsGenerator implements XdsGenerator {
             .collect(Collectors.toSet())
         : Set.of();
     List<XdsResource> out = new ArrayList<>();
+    CacheKeys.ProxyFacts facts = cache.enabled() ? CacheKeys.ProxyFacts.of(in) : null;
     for (String cluster : new TreeSet<>(watched.resourceNames())) {
       if (incremental && !changedHosts.contains(EnvoyNames.parseCluster(cluster).map(EnvoyNames.SubsetKey::host).orElse(""))) {
         continue;
       }
-      ClusterLoadAssignment cla;
-      try {
-        cla = EndpointBuilder.forCluster(in, cluster);
-      } catch (RuntimeException e) {
-        log.error("{}: sending no endpoints for {}: {}", proxy.id(), cluster, e.toString(), e);
-        cla = ClusterLoadAssignment.newBuilder().setClusterName(cluster).build();
-      }
-      out.add(XdsResource.of(cluster, cla));
+      out.add(facts == null ? assignment(in, cluster) : cached(in, facts, cluster));
     }
     return new GenerationResult(out, Set.of(), incremental,
         out.size() + (incremental ? " changed" : "") + " load assignments");
+  }
+
+  /**
+   * The assignment from the cache when another proxy with the same inputs had it at the same endpoints
+   * version (read before building, so what is kept is never older than its stamp).
+   */
+  private XdsResource cached(ProxyInputs in, CacheKeys.ProxyFacts facts, String cluster) {
+    Optional<EnvoyNames.SubsetKey> name = EnvoyNames.parseCluster(cluster);
+    if (name.isEmpty() || name.get().direction() != EnvoyNames.Direction.OUTBOUND) {
+      return assignment(in, cluster);
+    }
+    String host = name.get().host();
+    Optional<Service> service = in.scope().service(host);
+    long endpoints = service.map(s -> in.push().environment().endpointIndex().version(s.key())).orElse(0L);
+    var key = CacheKeys.LoadAssignment.of(in, facts, cluster, service, in.scope().destinationRule(in.proxy(), host));
+    return cache.get(in.push(), key, endpoints, () -> assignment(in, cluster));
+  }
+
+  private static XdsResource assignment(ProxyInputs in, String cluster) {
+    ClusterLoadAssignment cla;
+    try {
+      cla = EndpointBuilder.forCluster(in, cluster);
+    } catch (RuntimeException e) {
+      log.error("{}: sending no endpoints for {}: {}", in.proxy().id(), cluster, e.toString(), e);
+      cla = ClusterLoadAssignment.newBuilder().setClusterName(cluster).build();
+    }
+    return XdsResource.of(cluster, cla);
   }
 }

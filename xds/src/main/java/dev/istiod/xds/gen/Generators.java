@@ -2,6 +2,7 @@ package dev.istiod.xds.gen;
 
 import dev.istiod.xds.TypeUrls;
 import dev.istiod.xds.XdsGenerator;
+import dev.istiod.xds.cache.XdsCache;
 import java.util.Map;
 
 /**
@@ -17,11 +18,16 @@ public final class Generators {
    * secrets they reference (served only when the environment has a credentials source).
    */
   public static Map<String, XdsGenerator> envoy() {
+    return envoy(XdsCache.disabled());
+  }
+
+  /** As {@link #envoy()}, sharing generated clusters, endpoints, outbound listeners and routes across proxies through {@code cache}. */
+  public static Map<String, XdsGenerator> envoy(XdsCache cache) {
     return Map.of(
-        TypeUrls.CLUSTER, new CdsGenerator(),
-        TypeUrls.ENDPOINT, new EdsGenerator(),
-        TypeUrls.LISTENER, new LdsGenerator(),
-        TypeUrls.ROUTE, new RdsGenerator(),
+        TypeUrls.CLUSTER, new CdsGenerator(cache),
+        TypeUrls.ENDPOINT, new EdsGenerator(cache),
+        TypeUrls.LISTENER, new LdsGenerator(cache),
+        TypeUrls.ROUTE, new RdsGenerator(cache),
         TypeUrls.SECRET, new SdsGenerator());
   }
 }

@@ -8,6 +8,8 @@ import dev.istiod.xds.TypeUrls;
 import dev.istiod.xds.WatchedResource;
 import dev.istiod.xds.XdsGenerator;
 import dev.istiod.xds.XdsResource;
+import dev.istiod.xds.cache.CacheKeys;
+import dev.istiod.xds.cache.XdsCache;
 import dev.istiod.xds.core.ProxyInputs;
 import dev.istiod.xds.core.gateway.GatewayInputs;
 import dev.istiod.xds.core.gateway.GatewayRoutes;
@@ -26,6 +28,12 @@ import java.util.TreeSet;
  * {@code https.<port>.<portName>.<gateway>.<namespace>}, {@link GatewayRoutes}).
  */
 final class RdsGenerator implements XdsGenerator {
+  private final XdsCache cache;
+
+  RdsGenerator(XdsCache cache) {
+    this.cache = cache;
+  }
+
   @Override
   public String typeUrl() {
     return TypeUrls.ROUTE;
@@ -46,11 +54,18 @@ final class RdsGenerator implements XdsGenerator {
       }
       return new GenerationResult(out, Set.of(), false, out.size() + " route configurations");
     }
-    OutboundRoutes routes = new OutboundRoutes(ProxyInputs.of(proxy, push));
+    ProxyInputs in = ProxyInputs.of(proxy, push);
+    OutboundRoutes routes = new OutboundRoutes(in);
     for (String name : new TreeSet<>(watched.resourceNames())) {
-      var sniffed = SniffedRoutes.parse(name);
-      out.add(XdsResource.of(name, sniffed.isPresent() ? SniffedRoutes.build(routes, name, sniffed.get()) : routes.build(name)));
+      out.add(cache.enabled()
+          ? cache.get(push, CacheKeys.RouteConfiguration.of(in, name), 0, () -> sidecarRoutes(routes, name))
+          : sidecarRoutes(routes, name));
     }
     return new GenerationResult(out, Set.of(), false, out.size() + " route configurations");
+  }
+
+  private static XdsResource sidecarRoutes(OutboundRoutes routes, String name) {
+    var sniffed = SniffedRoutes.parse(name);
+    return XdsResource.of(name, sniffed.isPresent() ? SniffedRoutes.build(routes, name, sniffed.get()) : routes.build(name));
   }
 }

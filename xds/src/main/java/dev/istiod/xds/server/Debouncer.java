@@ -20,6 +20,10 @@ import org.slf4j.LoggerFactory;
  * push runs at a time; requests arriving meanwhile keep merging and are released after it.
  * With {@code enableEdsDebounce=false}, endpoint-only requests skip all this and push at once.
  *
+ * <p>Requests accumulate in a {@link PushRequest.Merger}, so a burst of N requests costs the keys
+ * they name, not N copies of the growing union; the immutable merged request is made once, on
+ * release.
+ *
  * <p>Time comes from the injected clock and timers from the injected scheduler, so tests drive
  * both. The released push runs on the scheduler's thread.
  */
@@ -34,8 +38,8 @@ final class Debouncer {
   private final Consumer<PushRequest> push;
   private final XdsMetrics metrics;
 
-  // @GuardedBy("this"): the merge in progress.
-  private PushRequest merged;
+  // @GuardedBy("this"): the merge in progress, null when nothing waits.
+  private PushRequest.Merger merged;
   private Instant firstEvent;
   private Instant lastEvent;
   private int events;
@@ -71,7 +75,10 @@ final class Debouncer {
         firstEvent = lastEvent;
       }
       events++;
-      merged = merged == null ? r : merged.merge(r);
+      if (merged == null) {
+        merged = new PushRequest.Merger();
+      }
+      merged.add(r);
     }
     if (first) {
       schedule(this::check, after);
@@ -104,7 +111,7 @@ final class Debouncer {
       }
       log.debug("Push debounce stable {}: {} since last change, {} since first, full={}",
           events, quiet, sinceFirst, merged.full());
-      toPush = merged;
+      toPush = merged.build();
       waited = sinceFirst;
       merged = null;
       events = 0;

@@ -29,10 +29,27 @@ final class PushQueue<K> {
   /** A push taken from the queue. {@code context} is the newest snapshot merged into it. */
   record Item<K>(K key, PushRequest request, PushContext context, Instant enqueuedAt) {}
 
-  private record Pending(PushRequest request, PushContext context, Instant enqueuedAt) {
-    Pending merge(PushRequest r, PushContext c) {
-      // The later snapshot wins: it was built after (and includes) the earlier one.
-      return new Pending(request.merge(r), c != null ? c : context, enqueuedAt);
+  /**
+   * A proxy's waiting push. Requests fold into a {@link PushRequest.Merger}, so a proxy that waits
+   * through many pushes costs the keys they name, not a copy of its growing union per push.
+   * Mutable, guarded by the queue's lock.
+   */
+  private static final class Pending {
+    final PushRequest.Merger request = new PushRequest.Merger();
+    final Instant enqueuedAt;
+    PushContext context;
+
+    Pending(PushRequest request, PushContext context, Instant enqueuedAt) {
+      this.request.add(request);
+      this.context = context;
+      this.enqueuedAt = enqueuedAt;
+    }
+
+    void merge(PushRequest r, PushContext c) {
+      request.add(r);
+      if (c != null) {
+        context = c; // the later snapshot wins: it was built after (and includes) the earlier one
+      }
     }
   }
 
@@ -50,7 +67,7 @@ final class PushQueue<K> {
     try {
       Pending existing = pending.get(key);
       if (existing != null) {
-        pending.put(key, existing.merge(request, context));
+        existing.merge(request, context);
         return;
       }
       pending.put(key, new Pending(request, context, now));
@@ -77,7 +94,7 @@ final class PushQueue<K> {
       K key = queue.poll();
       Pending p = pending.remove(key);
       processing.add(key);
-      return new Item<>(key, p.request(), p.context(), p.enqueuedAt());
+      return new Item<>(key, p.request.build(), p.context, p.enqueuedAt);
     } finally {
       lock.unlock();
     }

@@ -116,4 +116,21 @@ class DebouncerTest {
 
     assertThat(pushed.getFirst().reasons()).containsExactly(TriggerReason.UNKNOWN);
   }
+
+  @Test
+  void burstOfThousands_isOnePushNamingEveryKeyOnce() {
+    Debouncer d = debouncer(true, pushed::add);
+    for (int i = 0; i < 5_000; i++) {
+      d.submit(i % 2 == 0 ? config("vs" + (i % 3_000))
+          : PushRequest.endpoints(Set.of(new ServiceKey("h" + (i % 1_000) + ".default.svc.cluster.local", "default"))));
+    }
+    scheduler.advance(AFTER);
+
+    assertThat(pushed).hasSize(1);
+    PushRequest merged = pushed.getFirst();
+    assertThat(merged.configsUpdated()).hasSize(1_500 + 500);
+    assertThat(merged.full()).isTrue();
+    assertThat(merged.reasons()).containsExactlyInAnyOrder(TriggerReason.CONFIG, TriggerReason.ENDPOINT);
+    assertThat(d.isIdle()).isTrue();
+  }
 }

@@ -72,4 +72,19 @@ class PushQueueTest {
     queue.markDone("proxy-1");
     assertThat(queue.isIdle()).isTrue();
   }
+
+  @Test
+  void proxyWaitingThroughManyPushes_getsOnePushWithTheirUnion_andTheNewestContext() throws Exception {
+    queue.enqueue("proxy-1", change("first"), null, NOW);
+    take();
+    for (int i = 0; i < 2_000; i++) {
+      queue.enqueue("proxy-1", change("dr" + (i % 500)), null, NOW.plusMillis(i));
+    }
+    queue.markDone("proxy-1");
+
+    PushQueue.Item<String> item = take();
+    assertThat(item.request().configsUpdated()).hasSize(500);
+    assertThat(item.enqueuedAt()).isEqualTo(NOW);
+    assertThat(take()).isNull();
+  }
 }

@@ -62,10 +62,26 @@ public final class ListenerValidator {
    * address is dropped, so the earlier (more specific, as generators order them) one wins.
    */
   public static Checked check(List<Listener> listeners) {
-    List<Listener> kept = new ArrayList<>();
+    return checkAfter(List.of(), listeners);
+  }
+
+  /**
+   * As {@link #check} of {@code checked} followed by {@code listeners}, where {@code checked} is the result of an
+   * earlier {@code check} (the xDS cache keeps checked outbound listeners): those are kept as they are and only
+   * reserve their names and addresses.
+   */
+  public static Checked checkAfter(List<Listener> checked, List<Listener> listeners) {
+    List<Listener> kept = new ArrayList<>(checked);
     List<String> problems = new ArrayList<>();
     Set<String> names = new HashSet<>();
     Map<String, String> addresses = new HashMap<>();
+    for (Listener l : checked) {
+      names.add(l.getName());
+      String address = addressKey(l);
+      if (address != null) {
+        addresses.putIfAbsent(address, l.getName());
+      }
+    }
     for (Listener l : listeners) {
       List<String> p = problems(l);
       String address = addressKey(l);

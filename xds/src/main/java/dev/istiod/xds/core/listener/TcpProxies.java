@@ -33,8 +33,6 @@ import java.util.Optional;
  */
 final class TcpProxies {
   static final String MONGO_PROXY = "envoy.filters.network.mongo_proxy";
-  /** Node metadata key of the proxy's default TCP idle timeout (a Go duration). */
-  static final String IDLE_TIMEOUT_METADATA = "IDLE_TIMEOUT";
 
   private final ProxyInputs in;
 
@@ -172,7 +170,7 @@ final class TcpProxies {
 
   /** The proxy's {@code IDLE_TIMEOUT} metadata as a duration; absent or unparsable means Envoy's default. */
   private Optional<Duration> idleTimeoutFromMetadata() {
-    String s = in.proxy().metadata().string(IDLE_TIMEOUT_METADATA);
+    String s = in.idleTimeoutMetadata();
     if (s.isEmpty()) {
       return Optional.empty();
     }

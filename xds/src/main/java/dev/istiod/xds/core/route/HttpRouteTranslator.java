@@ -162,13 +162,13 @@ public final class HttpRouteTranslator {
       return match.getGatewaysList().stream().anyMatch(gateways::contains);
     }
     if (proxy.labels().entrySet().containsAll(match.getSourceLabelsMap().entrySet())) {
-      return match.getSourceNamespace().isEmpty() || match.getSourceNamespace().equals(proxyNamespace(proxy));
+      return match.getSourceNamespace().isEmpty() || match.getSourceNamespace().equals(sourceNamespace(proxy));
     }
     return false;
   }
 
   /** The namespace upstream compares {@code sourceNamespace} with: the node's NAMESPACE metadata. */
-  private static String proxyNamespace(Proxy proxy) {
+  public static String sourceNamespace(Proxy proxy) {
     String ns = proxy.metadata().namespace();
     return ns.isEmpty() ? proxy.configNamespace() : ns;
   }

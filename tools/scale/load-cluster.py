@@ -12,7 +12,8 @@ where one kubectl process per object would take minutes):
   - one EndpointSlice per Service listing its Pods as ready endpoints (the endpointslice controller's labels);
   - a handful of Istio configs: a weighted VirtualService and a DestinationRule with subsets for svc-0, a header
     match VirtualService and a DestinationRule with a connection pool for svc-1, a STRICT PeerAuthentication for
-    ns-1, a mesh-wide PERMISSIVE PeerAuthentication, and an ingress Gateway with a VirtualService for gateways.
+    ns-1, a mesh-wide PERMISSIVE PeerAuthentication, and an ingress Gateway with a (weighted) VirtualService for
+    gateways.
 Writes into --out: workloads.tsv (the load generator's file: one real Pod per simulated proxy), edits/ (the
 files of the vs-edit and eds-edit commands and of their undo), summary.json (object counts and edit targets).
 
@@ -200,6 +201,22 @@ def split_virtual_service(namespaces, v1_weight):
     }
 
 
+def ingress_virtual_service(namespaces, v1_weight):
+    """The gateways' routes (bound to Gateway istio-system/ingress only). With simulated gateways the vs-edit
+    changes its weights too, in the same kubectl call: a mesh VirtualService never reaches a gateway's RDS."""
+    h0, h2 = host(0, namespaces), host(2, namespaces)
+    return {
+        "apiVersion": "networking.istio.io/v1", "kind": "VirtualService",
+        "metadata": {"name": "ingress-routes", "namespace": "istio-system"},
+        "spec": {"hosts": ["*"], "gateways": ["istio-system/ingress"], "http": [
+            {"match": [{"uri": {"prefix": "/svc-0"}}], "route": [
+                {"destination": {"host": h0, "subset": "v1", "port": {"number": 80}}, "weight": v1_weight},
+                {"destination": {"host": h0, "subset": "v2", "port": {"number": 80}}, "weight": 100 - v1_weight}]},
+            {"match": [{"uri": {"prefix": "/svc-2"}}], "route": [{"destination": {"host": h2, "port": {"number": 80}}}]},
+        ]},
+    }
+
+
 def istio_configs(namespaces):
     h0, h1, h2 = host(0, namespaces), host(1, namespaces), host(2, namespaces)
     subsets = [{"name": "v1", "labels": {"version": "v1"}}, {"name": "v2", "labels": {"version": "v2"}}]
@@ -238,13 +255,7 @@ def istio_configs(namespaces):
             "metadata": {"name": "ingress", "namespace": "istio-system"},
             "spec": {"selector": {"istio": "ingressgateway"},
                      "servers": [{"port": {"number": 80, "name": "http", "protocol": "HTTP"}, "hosts": ["*"]}]}}),
-        ("networking.istio.io/v1", "virtualservices", {
-            "apiVersion": "networking.istio.io/v1", "kind": "VirtualService",
-            "metadata": {"name": "ingress-routes", "namespace": "istio-system"},
-            "spec": {"hosts": ["*"], "gateways": ["istio-system/ingress"], "http": [
-                {"match": [{"uri": {"prefix": "/svc-0"}}], "route": [{"destination": {"host": h0, "port": {"number": 80}}}]},
-                {"match": [{"uri": {"prefix": "/svc-2"}}], "route": [{"destination": {"host": h2, "port": {"number": 80}}}]},
-            ]}}),
+        ("networking.istio.io/v1", "virtualservices", ingress_virtual_service(namespaces, 80)),
     ]
 
 
@@ -322,6 +333,8 @@ def main():
     edits = os.path.join(a.out, "edits")
     write_yaml_or_json(os.path.join(edits, "vs-original.json"), split_virtual_service(k, 80))
     write_yaml_or_json(os.path.join(edits, "vs-edited.json"), split_virtual_service(k, 70))
+    write_yaml_or_json(os.path.join(edits, "ingress-vs-original.json"), ingress_virtual_service(k, 80))
+    write_yaml_or_json(os.path.join(edits, "ingress-vs-edited.json"), ingress_virtual_service(k, 70))
     eds_service = 2  # http 80 in ns-2
     slice_obj = slices[eds_service]
     write_yaml_or_json(os.path.join(edits, "slice-original.json"), slice_obj)
@@ -345,7 +358,8 @@ def main():
         "istioConfigs": {kind: sum(1 for _, _, o in configs if o["kind"] == kind)
                          for kind in sorted({o["kind"] for _, _, o in configs})},
         "proxies": a.proxies,
-        "vsEdit": {"namespace": "ns-0", "name": "svc-0-split", "from": "v1 80 / v2 20", "to": "v1 70 / v2 30"},
+        "vsEdit": {"namespace": "ns-0", "name": "svc-0-split", "from": "v1 80 / v2 20", "to": "v1 70 / v2 30",
+                   "withGateways": "also istio-system/ingress-routes, same weights"},
         "edsEdit": {"namespace": f"ns-{eds_service % k}", "endpointSlice": slice_obj["metadata"]["name"],
                     "addedAddress": EDS_EDIT_ADDRESS, "cluster": f"outbound|80||{host(eds_service, k)}"},
         "loadSeconds": round(time.monotonic() - started, 1),

@@ -29,7 +29,8 @@
 #      /ready 200 on :8080, CPU-seconds to ready (utime+stime from /proc/PID/stat), VmRSS/VmHWM at ready, idle CPU
 #      over --idle-seconds after --settle-seconds, VmRSS/VmHWM at rest; then tools/loadgen.sh runs the initial,
 #      vs-edit (VirtualService svc-0-split: weights 80/20 -> 70/30; svc-0 is http on port 80, so every sidecar's
-#      route "80" carries it) and eds-edit (one address added to svc-2's EndpointSlice; cluster
+#      route "80" carries it; with --gateways, the same kubectl call moves the weights of the gateways'
+#      VirtualService ingress-routes too) and eds-edit (one address added to svc-2's EndpointSlice; cluster
 #      outbound|80||svc-2.ns-2.svc.cluster.local) phases with --pid; then VmRSS/VmHWM under load; then it stops.
 #   4. tools/scale/report.py prints the table, checks that both control planes sent every proxy the same number of
 #      resources per type (a loud WARNING when not), and writes bench/results/side-by-side-<date>-<commit>-<N>x<P>
@@ -263,7 +264,7 @@ reset_cluster() {
   "${k[@]}" delete configmap --all -n istio-system >/dev/null
   "${k[@]}" delete lease --all -n istio-system >/dev/null
   "${k[@]}" delete configmap -A --field-selector metadata.name=istio-ca-root-cert >/dev/null
-  "${k[@]}" replace -f "$data/edits/vs-original.json" >/dev/null
+  "${k[@]}" replace -f "$data/edits/vs-original.json" -f "$data/edits/ingress-vs-original.json" >/dev/null
   "${k[@]}" replace -f "$data/edits/slice-original.json" >/dev/null
 }
 
@@ -307,10 +308,12 @@ run_control_plane() {
   idle_b="$(cpu_seconds "$cp_pid")"
   local rss_rest hwm_rest; rss_rest="$(mem_kb "$cp_pid" VmRSS)"; hwm_rest="$(mem_kb "$cp_pid" VmHWM)"
 
-  local k="$kubectl --kubeconfig $KUBECONFIG"
+  local k="$kubectl --kubeconfig $KUBECONFIG" vs_files="-f $data/edits/vs-edited.json"
+  # A mesh VirtualService never reaches a gateway's RDS: with gateways, the same call edits theirs too.
+  [ "$gateways" -eq 0 ] || vs_files+=" -f $data/edits/ingress-vs-edited.json"
   "$loadgen" "$xds_flag" 127.0.0.1:15010 --proxies "$proxies" --gateways "$gateways" --delta-percent "$delta_percent" \
     --connect-rate "$connect_rate" --workloads "$data/workloads.tsv" --pid "$cp_pid" --quiet-ms "$quiet_ms" --timeout "$timeout" \
-    --vs-edit-cmd "$k replace -f $data/edits/vs-edited.json" \
+    --vs-edit-cmd "$k replace $vs_files" \
     --eds-edit-cmd "$k replace -f $data/edits/slice-edited.json" --eds-cluster "$eds_cluster" \
     --out "$dir/loadgen.json" >"$dir/loadgen.txt" 2>"$dir/loadgen.log" &
   lg_pid=$!

@@ -155,6 +155,7 @@ def main():
     for name in ("work", "results-dir", "commit", "load-start", "load-end", "loadgen", "jvm-flags"):
         ap.add_argument("--" + name, required=True)
     ap.add_argument("--connect-rate", type=float, default=0)
+    ap.add_argument("--tag", default="", help="appended to the results' file name")
     for name in ("proxies", "gateways", "delta-percent", "idle-seconds", "settle-seconds"):
         ap.add_argument("--" + name, type=int, required=True)
     a = ap.parse_args()
@@ -213,7 +214,7 @@ def main():
                   f"{'; '.join(r['problems'][:3])}")
 
     os.makedirs(a.results_dir, exist_ok=True)
-    base = os.path.join(a.results_dir, f"side-by-side-{date}-{a.commit}-{meta['services']}x{a.proxies}")
+    base = os.path.join(a.results_dir, f"side-by-side-{date}-{a.commit}-{meta['services']}x{a.proxies}{a.tag}")
     with open(base + ".md", "w", encoding="utf-8") as f:
         f.write(f"# Side by side: upstream istiod and istiod-java, {meta['services']} Services x {a.proxies} proxies\n\n")
         f.write(f"{head}.\n\n{sizes}.\n\n{versions}.\n\n")

@@ -9,7 +9,7 @@
 #       [--results-dir DIR] [--keep]
 #
 # Defaults: 1000 Services x 2 ready endpoints (Pods) in 4 namespaces, 1000 simulated sidecars, no gateways, all
-# SotW, every stream opened at once, 60 s idle window after 5 s of settling, loadgen --quiet-ms 2000 --timeout
+# SotW, 20 new streams a second (below upstream's admission limit, see below), 60 s idle window after 5 s of settling, loadgen --quiet-ms 2000 --timeout
 # 600. Runs as root here (the cluster's etcd and apiserver are ordinary processes; nothing needs privileges, but
 # the caches live in $HOME). MVN_ARGS adds Maven arguments to the jar's build (e.g. -o -Dmaven.repo.local=...).
 # Bounded: every wait has a timeout; a trap stops every process this script started (by PID) and the cluster.
@@ -60,7 +60,10 @@
 #   - On 2 cores it admits 25 new ADS streams a second (PILOT_MAX_REQUESTS_PER_SECOND unset: 15 + 5 x
 #     GOMAXPROCS, burst 1, 1 s wait) and refuses the rest with RESOURCE_EXHAUSTED ("exceeded rate limit"); the
 #     load generator reopens them after a back-off, as Envoy does, and the report counts them. istiod-java
-#     admits every stream at once. --connect-rate R makes the generator open R streams a second for both.
+#     admits every stream at once. Hence the default --connect-rate 20: both control planes see the same ramp,
+#     neither refuses a stream, and the initial phase measures generation rather than the generator's back-off
+#     against upstream's limiter. --connect-rate 0 opens every stream at once (the reconnect storm after a
+#     restart; results get the suffix -all-at-once).
 #   - Addresses: --grpcAddr, --secureGRPCAddr, --httpAddr, --httpsAddr, --monitoringAddr (same names and
 #     defaults in istiod-java) are all pinned to 127.0.0.1.
 set -euo pipefail
@@ -70,7 +73,7 @@ here="$root/tools/scale"
 # shellcheck source=tools/java-home.sh
 source "$root/tools/java-home.sh"
 
-services=1000 proxies="" gateways=0 delta_percent=0 connect_rate=0 endpoints=2 namespaces=4
+services=1000 proxies="" gateways=0 delta_percent=0 connect_rate=20 endpoints=2 namespaces=4
 idle_seconds=60 settle_seconds=5 quiet_ms=2000 timeout=600 ready_timeout=300 only="" keep=false
 results_dir="$root/bench/results"
 ports=(15010 15012 15014 15017 8080)
@@ -388,10 +391,12 @@ for name in upstream istiod-java; do
   run_control_plane "$name"
 done
 
+# Results of a non-default ramp are named apart, so that they never overwrite the default's.
+case "$connect_rate" in 20) tag="" ;; 0) tag="-all-at-once" ;; *) tag="-r$connect_rate" ;; esac
 commit="$(git -C "$root" rev-parse --short HEAD)"
 [ -z "$(git -C "$root" status --porcelain -- istiod xds model serviceregistry configstore ca webhook pom.xml)" ] ||
   commit+="-dirty"
 python3 "$here/report.py" --work "$work" --results-dir "$results_dir" --commit "$commit" \
   --load-start "$load_start" --load-end "$(loadavg)" --loadgen "$loadgen" \
   --jvm-flags="${jvm_flags[*]}" --proxies "$proxies" --gateways "$gateways" --delta-percent "$delta_percent" \
-  --connect-rate "$connect_rate" --idle-seconds "$idle_seconds" --settle-seconds "$settle_seconds"
+  --connect-rate "$connect_rate" --tag="$tag" --idle-seconds "$idle_seconds" --settle-seconds "$settle_seconds"

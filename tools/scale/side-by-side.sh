@@ -242,6 +242,8 @@ cpu_seconds() {
 }
 mem_kb() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
 loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
+# A sleep that a TERM or INT ends at once (bash runs traps only between foreground commands, but during `wait`).
+pause() { sleep "$1" & wait "$!"; }
 
 wait_ports_free() {
   local p busy deadline=$((SECONDS + 120))
@@ -305,9 +307,9 @@ run_control_plane() {
   local rss_ready hwm_ready; rss_ready="$(mem_kb "$cp_pid" VmRSS)"; hwm_ready="$(mem_kb "$cp_pid" VmHWM)"
   log "$name: ready after $(awk -v a="$t0" -v b="$t_ready" 'BEGIN{printf "%.2f", b-a}')s, ${cpu_ready} CPU-s;" \
     "idle window ${idle_seconds}s after ${settle_seconds}s"
-  sleep "$settle_seconds"
+  pause "$settle_seconds"
   idle_a="$(cpu_seconds "$cp_pid")"
-  sleep "$idle_seconds"
+  pause "$idle_seconds"
   idle_b="$(cpu_seconds "$cp_pid")"
   local rss_rest hwm_rest; rss_rest="$(mem_kb "$cp_pid" VmRSS)"; hwm_rest="$(mem_kb "$cp_pid" VmHWM)"
 

@@ -9,9 +9,10 @@
 #       [--results-dir DIR] [--keep]
 #
 # Defaults: 1000 Services x 2 ready endpoints (Pods) in 4 namespaces, 1000 simulated sidecars, no gateways, all
-# SotW, 20 new streams a second (below upstream's admission limit, see below), 60 s idle window after 5 s of settling, loadgen --quiet-ms 2000 --timeout
-# 600. Runs as root here (the cluster's etcd and apiserver are ordinary processes; nothing needs privileges, but
-# the caches live in $HOME). MVN_ARGS adds Maven arguments to the jar's build (e.g. -o -Dmaven.repo.local=...).
+# SotW, 20 new streams a second (below upstream's admission limit, see below), 60 s idle window after 5 s of
+# settling, loadgen --quiet-ms 2000 --timeout 600. Runs as root here (the cluster's etcd and apiserver are
+# ordinary processes; nothing needs privileges, but the caches live in $HOME). MVN_ARGS adds Maven arguments to
+# the jar's build (e.g. -o -Dmaven.repo.local=...).
 # Bounded: every wait has a timeout; a trap stops every process this script started (by PID) and the cluster.
 #
 # What happens:
@@ -80,7 +81,7 @@ ports=(15010 15012 15014 15017 8080)
 
 log() { echo "side-by-side: $*" >&2; }
 die() { log "$*"; exit 1; }
-usage() { sed -n '/^#   tools\/scale/,/^# Defaults/p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '/^#   tools\/scale/,/^# Bounded/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//' >&2; exit "${1:-2}"; }
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -99,7 +100,7 @@ while [ $# -gt 0 ]; do
     --only) only="$2"; shift 2 ;;
     --results-dir) results_dir="$2"; shift 2 ;;
     --keep) keep=true; shift ;;
-    -h|--help) usage ;;
+    -h|--help) usage 0 ;;
     *) log "unknown argument: $1"; usage ;;
   esac
 done

@@ -172,42 +172,47 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # ---- the image's JVM flags for istiod-java ----
-# One function, so that the source of the flags is switched in one place. deploy/image/jvm.args (a java
-# @argfile) with tools/image/train.sh JAR ARCHIVE (the AOT/CDS training run) when the checkout has both;
-# otherwise the flags of deploy/image/Dockerfile's ENTRYPOINT and the Dockerfile's AppCDS training run. Archive
-# paths under /opt/istiod/ (the image's) are redirected to a cache keyed by the jar and the JVM, trained once.
-# Sets the array jvm_flags.
+# One function, so that the source of the flags is switched in one place: deploy/image/Dockerfile's ENTRYPOINT
+# ["java", flags..., "-jar", ...], read from the checkout. An argfile of the image (@/opt/istiod/jvm.args) is
+# replaced by that file of deploy/image/ expanded into its flags ('#' comments dropped); an archive of the image
+# (-XX:AOTCache= or -XX:SharedArchiveFile= under /opt/istiod/) by a cache keyed by the jar, the flags and the
+# JVM, made once: by tools/image/train.sh JAR ARCHIVE for an AOT cache, by the Dockerfile's AppCDS training run
+# (train_appcds) for a CDS archive. Sets the array jvm_flags.
 image_jvm_flags() {
-  local cache key flag archive="" out=()
+  local cache key flag file archive="" archive_flag="" entry=() words=() out=()
   cache="${XDG_CACHE_HOME:-$HOME/.cache}/istiod-java/side-by-side"
-  key="$( (sha256sum "$jar"; "$JAVA_HOME/bin/java" -version 2>&1) | sha256sum | cut -c1-16)"
   mkdir -p "$cache"
-  if [ -f "$root/deploy/image/jvm.args" ] && [ -x "$root/tools/image/train.sh" ]; then
-    # An @argfile: whitespace-separated arguments, '#' starts a comment.
-    for flag in $(sed 's/#.*//' "$root/deploy/image/jvm.args"); do
-      if [[ "$flag" == *=/opt/istiod/* ]]; then
-        archive="$cache/$key-${flag##*/}"
-        flag="${flag%%=*}=$archive"
-      fi
-      out+=("$flag")
-    done
-    if [ -n "$archive" ] && [ ! -s "$archive" ]; then
-      log "training the JVM archive: tools/image/train.sh -> $archive"
-      "$root/tools/image/train.sh" "$jar" "$archive" >&2
-    fi
-  else
-    # ENTRYPOINT ["java", flags..., "-jar", "/usr/local/bin/istiod.jar"], possibly over several lines.
-    mapfile -t out < <(sed -n '/^ENTRYPOINT/,/]/p' "$root/deploy/image/Dockerfile" | tr -d '\\\n' |
-      sed 's/^ENTRYPOINT//' | python3 -c 'import json,sys; a=json.load(sys.stdin); print("\n".join(a[1:a.index("-jar")]))')
-    for i in "${!out[@]}"; do
-      if [[ "${out[$i]}" == -XX:SharedArchiveFile=/opt/istiod/* ]]; then
-        archive="$cache/$key-${out[$i]##*/}"
-        out[$i]="-XX:SharedArchiveFile=$archive"
-      fi
-    done
-    if [ -n "$archive" ] && [ ! -s "$archive" ]; then
-      log "training the AppCDS archive as deploy/image/Dockerfile does -> $archive"
-      train_appcds "$archive"
+  mapfile -t entry < <(sed -n '/^ENTRYPOINT/,/]/p' "$root/deploy/image/Dockerfile" | tr -d '\\\n' |
+    sed 's/^ENTRYPOINT//' | python3 -c 'import json,sys; a=json.load(sys.stdin); print("\n".join(a[1:a.index("-jar")]))')
+  [ ${#entry[@]} -gt 0 ] || die "no JVM flags in deploy/image/Dockerfile's ENTRYPOINT"
+  for flag in "${entry[@]}"; do
+    case "$flag" in
+      @/opt/istiod/*)
+        file="$root/deploy/image/${flag##*/}"
+        [ -f "$file" ] || die "the image's $flag has no $file"
+        read -r -a words <<<"$(sed 's/#.*//' "$file" | tr '\n' ' ')"
+        out+=("${words[@]}") ;;
+      -XX:AOTCache=/opt/istiod/*|-XX:SharedArchiveFile=/opt/istiod/*)
+        archive_flag="${flag%%=*}"
+        out+=("$archive_flag=ARCHIVE") ;;
+      *) out+=("$flag") ;;
+    esac
+  done
+  if [ -n "$archive_flag" ]; then
+    key="$( (sha256sum "$jar"; printf '%s\n' "${out[@]}"; "$JAVA_HOME/bin/java" -version 2>&1) | sha256sum | cut -c1-16)"
+    archive="$cache/$key.jsa"
+    if [ "$archive_flag" = -XX:AOTCache ]; then archive="$cache/$key.aot"; fi
+    out=("${out[@]/#$archive_flag=ARCHIVE/$archive_flag=$archive}")
+    if [ ! -s "$archive" ]; then
+      case "$archive_flag" in
+        -XX:AOTCache)
+          [ -x "$root/tools/image/train.sh" ] || die "the image uses an AOT cache but tools/image/train.sh is missing"
+          log "training the AOT cache: tools/image/train.sh -> $archive"
+          JAVA="$JAVA_HOME/bin/java" "$root/tools/image/train.sh" "$jar" "$archive" >&2 ;;
+        -XX:SharedArchiveFile)
+          log "training the AppCDS archive as deploy/image/Dockerfile does -> $archive"
+          train_appcds "$archive" ;;
+      esac
     fi
   fi
   jvm_flags=("${out[@]}")

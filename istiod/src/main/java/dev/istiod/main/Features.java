@@ -34,6 +34,8 @@ import java.util.Map;
  * @param leaderElection ENABLE_LEADER_ELECTION and the lease duration of the singleton controllers
  * @param enableXdsCache PILOT_ENABLE_XDS_CACHE: share generated clusters, endpoints and routes across proxies (true)
  * @param xdsCacheSize PILOT_XDS_CACHE_SIZE: most entries the xDS cache keeps per generation (60000)
+ * @param requestRateLimit PILOT_MAX_REQUESTS_PER_SECOND: new xDS streams admitted per second; 0 means
+ *     min(15 + 5 × cores, 100), as upstream
  */
 record Features(
     Duration debounceAfter,
@@ -59,7 +61,8 @@ record Features(
     String compliancePolicy,
     LeaderElectionKnobs leaderElection,
     boolean enableXdsCache,
-    int xdsCacheSize) {
+    int xdsCacheSize,
+    double requestRateLimit) {
 
   /**
    * @param enabled ENABLE_LEADER_ELECTION: elect one replica for the singleton controllers (true);
@@ -147,7 +150,8 @@ record Features(
         new LeaderElectionKnobs(r.bool("ENABLE_LEADER_ELECTION", true),
             r.duration("ISTIOD_LEADER_ELECTION_TTL", Duration.ofSeconds(30)), electionIdentity(env)),
         r.bool("PILOT_ENABLE_XDS_CACHE", true),
-        positive(r.integer("PILOT_XDS_CACHE_SIZE", 60000), "PILOT_XDS_CACHE_SIZE"));
+        positive(r.integer("PILOT_XDS_CACHE_SIZE", 60000), "PILOT_XDS_CACHE_SIZE"),
+        r.decimal("PILOT_MAX_REQUESTS_PER_SECOND", 0));
   }
 
   private static int positive(int value, String name) {
@@ -186,6 +190,22 @@ record Features(
         case "0", "f", "false" -> false;
         default -> throw new IllegalArgumentException("invalid value for " + name + ": \"" + v + "\" is not a boolean");
       };
+    }
+
+    double decimal(String name, double def) {
+      String v = env.get(name);
+      if (v == null || v.isEmpty()) {
+        return def;
+      }
+      try {
+        double d = Double.parseDouble(v.trim());
+        if (Double.isNaN(d) || Double.isInfinite(d)) {
+          throw new NumberFormatException(v);
+        }
+        return d;
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("invalid value for " + name + ": \"" + v + "\" is not a number", e);
+      }
     }
 
     int integer(String name, int def) {

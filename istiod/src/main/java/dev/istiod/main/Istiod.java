@@ -201,7 +201,7 @@ final class Istiod implements AutoCloseable {
     XdsCache xdsCache = f.enableXdsCache() ? XdsCache.create(f.xdsCacheSize(), metrics) : XdsCache.disabled();
     discovery = new DiscoveryServer(env, ProxylessGrpc.withProxyless(Generators.envoy(xdsCache)),
         new XdsServerOptions(f.debounceAfter(), f.debounceMax(), f.enableEdsDebounce(), f.pushThrottle(),
-            XdsServerOptions.DEFAULT_PUSH_WAIT_LIMIT),
+            XdsServerOptions.DEFAULT_PUSH_WAIT_LIMIT, f.requestRateLimit()),
         metrics);
     if (kubeServices != null) {
       discovery.proxyInitializer(this::withWorkloadLabels);

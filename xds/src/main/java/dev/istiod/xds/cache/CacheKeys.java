@@ -89,7 +89,13 @@ public final class CacheKeys {
       PeerAuthenticationIndex peerAuthentications) {
     public static LoadAssignment of(ProxyInputs in, ProxyFacts facts, String cluster, Optional<Service> service,
         Optional<ResolvedDestinationRule> dr) {
-      return new LoadAssignment(cluster, service, dr, facts.locality(), labelsForFailover(in, facts, dr), in.mesh(),
+      return of(in, facts, cluster, service, dr, labelsForFailover(in, facts, dr));
+    }
+
+    /** As above, with {@code failoverLabels} from {@link #labelsForFailover} computed once for the host. */
+    public static LoadAssignment of(ProxyInputs in, ProxyFacts facts, String cluster, Optional<Service> service,
+        Optional<ResolvedDestinationRule> dr, Map<String, String> failoverLabels) {
+      return new LoadAssignment(cluster, service, dr, facts.locality(), failoverLabels, in.mesh(),
           in.push().peerAuthentications());
     }
 
@@ -156,7 +162,7 @@ public final class CacheKeys {
    * labels plus topology and node metadata), when the mesh or the DestinationRule sets a
    * {@code failoverPriority}; otherwise nothing reads them.
    */
-  static Map<String, String> labelsForFailover(ProxyInputs in, ProxyFacts facts, Optional<ResolvedDestinationRule> dr) {
+  public static Map<String, String> labelsForFailover(ProxyInputs in, ProxyFacts facts, Optional<ResolvedDestinationRule> dr) {
     boolean used = in.mesh().getLocalityLbSetting().getFailoverPriorityCount() > 0
         || dr.map(d -> hasFailoverPriority(d.rule())).orElse(false);
     return used ? Map.copyOf(LocalityLoadBalancer.proxyLabels(in.proxy(), facts.locality())) : Map.of();

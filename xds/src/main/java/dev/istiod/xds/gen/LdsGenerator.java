@@ -40,7 +40,8 @@ final class LdsGenerator implements XdsGenerator {
    * {@link ListenerValidator}: the part of LDS that proxies of one scope share. {@code conflicts} are those the
    * outbound builders found, reported again for every proxy served this part.
    */
-  private record OutboundPart(List<Listener> listeners, List<String> problems, List<ListenerConflicts.Conflict> conflicts) {}
+  private record OutboundPart(List<XdsResource> listeners, ListenerValidator.Reservation reserved,
+      List<String> problems, List<ListenerConflicts.Conflict> conflicts) {}
 
   private final XdsCache cache;
 
@@ -61,7 +62,7 @@ final class LdsGenerator implements XdsGenerator {
 
   @Override
   public GenerationResult generate(Proxy proxy, PushContext push, WatchedResource watched, PushRequest request) {
-    List<Listener> checkedListeners = new ArrayList<>();
+    List<XdsResource> checkedListeners = new ArrayList<>();
     List<String> problems = new ArrayList<>();
     String skipped = "";
     if (proxy.isRouter()) {
@@ -69,7 +70,7 @@ final class LdsGenerator implements XdsGenerator {
       GatewayListeners.Result gateway = new GatewayListeners(GatewayInputs.of(in)).build();
       skipped = gateway.skipped().isEmpty() ? "" : "; left out: " + String.join("; ", gateway.skipped());
       ListenerValidator.Checked checked = ListenerValidator.check(ListenerAccessLogs.apply(in, gateway.listeners()));
-      checkedListeners.addAll(checked.listeners());
+      checkedListeners.addAll(packed(checked.listeners()));
       problems.addAll(checked.problems());
     }
     if (proxy.isSidecar()) {
@@ -89,8 +90,9 @@ final class LdsGenerator implements XdsGenerator {
         c.reportTo(push.status());
       });
       skipped += all.isEmpty() ? "" : "; " + all.size() + " listener conflicts";
-      ListenerValidator.Checked checked = ListenerValidator.checkAfter(outbound.listeners(), inbound);
-      checkedListeners.addAll(checked.listeners());
+      ListenerValidator.Checked checked = ListenerValidator.checkAfter(outbound.reserved(), inbound);
+      checkedListeners.addAll(outbound.listeners());
+      checkedListeners.addAll(packed(checked.listeners()));
       problems.addAll(outbound.problems());
       problems.addAll(checked.problems());
     }
@@ -98,9 +100,9 @@ final class LdsGenerator implements XdsGenerator {
     problems.forEach(p -> log.warn("{}: listener left out, Envoy would reject it: {}", proxy.id(), p));
     skipped += problems.isEmpty() ? "" : "; rejected: " + String.join("; ", problems);
     List<XdsResource> out = new ArrayList<>();
-    for (Listener l : checkedListeners) {
-      if (watched.wildcard() || watched.resourceNames().contains(l.getName())) {
-        out.add(XdsResource.of(l.getName(), l));
+    for (XdsResource l : checkedListeners) {
+      if (watched.wildcard() || watched.resourceNames().contains(l.name())) {
+        out.add(l);
       }
     }
     return new GenerationResult(out, Set.of(), false, out.size() + " listeners" + skipped);
@@ -113,7 +115,13 @@ final class LdsGenerator implements XdsGenerator {
     List<Listener> listeners = new ArrayList<>(outbound.build());
     outbound.virtualOutbound().ifPresent(listeners::add);
     ListenerValidator.Checked checked = ListenerValidator.check(ListenerAccessLogs.apply(in, listeners));
-    return new OutboundPart(List.copyOf(checked.listeners()), List.copyOf(checked.problems()),
-        List.copyOf(conflicts.all()));
+    return new OutboundPart(packed(checked.listeners()), ListenerValidator.Reservation.of(checked.listeners()),
+        List.copyOf(checked.problems()), List.copyOf(conflicts.all()));
+  }
+
+  private static List<XdsResource> packed(List<Listener> listeners) {
+    List<XdsResource> out = new ArrayList<>(listeners.size());
+    listeners.forEach(l -> out.add(XdsResource.of(l.getName(), l)));
+    return List.copyOf(out);
   }
 }

@@ -23,6 +23,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -104,13 +106,23 @@ abstract sealed class Connection<ReqT, RespT> permits SotwConnection, DeltaConne
    * Hooks the connection to its gRPC call. Must run inside the service method: gRPC accepts the
    * on-ready and cancel handlers only there.
    */
-  final StreamObserver<ReqT> start() {
+  final StreamObserver<ReqT> start(Duration admissionDelay, ScheduledExecutorService scheduler) {
     call.setOnCancelHandler(() -> executor.execute(this::close));
     call.setOnReadyHandler(() -> executor.execute(sender::drain));
     // One request at a time: the next is read only after this one was handled, so a client that
     // floods requests is slowed by HTTP/2 flow control instead of filling our memory.
     call.disableAutoRequest();
-    call.request(1);
+    if (admissionDelay.isZero()) {
+      call.request(1);
+    } else {
+      // The stream waits for its turn under the request rate limit without holding a thread: its first
+      // request is read once the delay has passed.
+      scheduler.schedule(() -> executor.execute(() -> {
+        if (!closed) {
+          call.request(1);
+        }
+      }), admissionDelay.toNanos(), TimeUnit.NANOSECONDS);
+    }
     return new StreamObserver<>() {
       @Override
       public void onNext(ReqT request) {

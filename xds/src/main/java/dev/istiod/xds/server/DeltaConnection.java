@@ -102,7 +102,7 @@ final class DeltaConnection extends Connection<DeltaDiscoveryRequest, DeltaDisco
       if ("*".equals(name)) {
         wildcardOn = wildcardType && !state.wildcard;
         state.wildcard |= wildcardType;
-      } else if (state.names.add(name)) {
+      } else if (state.addName(name)) {
         added.add(name);
       }
     }
@@ -110,11 +110,11 @@ final class DeltaConnection extends Connection<DeltaDiscoveryRequest, DeltaDisco
       if ("*".equals(name)) {
         state.wildcard = false;
       } else {
-        state.names.remove(name);
+        state.removeName(name);
       }
     }
     if (!state.wildcard) {
-      state.sentNames.retainAll(state.names);
+      state.sentNames.retainAll(state.names());
     }
     boolean alwaysRespond = state.alwaysRespond;
     state.alwaysRespond = false;
@@ -135,7 +135,7 @@ final class DeltaConnection extends Connection<DeltaDiscoveryRequest, DeltaDisco
     // Wildcard: an explicit "*", or a first request that subscribes to nothing at all.
     state.wildcard = wildcardType && (request.getResourceNamesSubscribeList().isEmpty() || names.contains("*"));
     names.remove("*");
-    state.names = names;
+    state.names(names);
     // What a reconnecting proxy already holds; absences from our answer become removals.
     state.sentNames.addAll(request.getInitialResourceVersionsMap().keySet());
     return state;

@@ -88,6 +88,7 @@ public final class DiscoveryServer
   private final Debouncer debouncer;
   private final PushQueue<Connection<?, ?>> queue = new PushQueue<>();
   private final PushWorkers<Connection<?, ?>> workers;
+  private final RequestRateLimiter requestLimiter;
 
   private final ConcurrentHashMap<String, Connection<?, ?>> connections = new ConcurrentHashMap<>();
   private final AtomicReference<PushContext> current = new AtomicReference<>();
@@ -131,6 +132,7 @@ public final class DiscoveryServer
     this.ownsScheduler = ownsScheduler;
     this.versions = new PushVersions(clock);
     this.debouncer = new Debouncer(options, scheduler, clock, this::push, metrics);
+    this.requestLimiter = new RequestRateLimiter(options.requestRateLimit(), clock);
     this.workers = new PushWorkers<>(queue, item -> item.key().push(item.request(), item.context()),
         options.pushWaitLimit(), metrics, clock);
   }
@@ -361,6 +363,10 @@ public final class DiscoveryServer
     if (!ready) {
       return refuse(responseObserver);
     }
+    Optional<Duration> admitted = admit(responseObserver);
+    if (admitted.isEmpty()) {
+      return noop();
+    }
     List<String> identities;
     try {
       identities = authenticator.authenticate();
@@ -371,7 +377,7 @@ public final class DiscoveryServer
     var call = (ServerCallStreamObserver<DiscoveryResponse>) responseObserver;
     SotwConnection c = new SotwConnection(this, call, connectionPool, PeerAddress.current());
     c.callerIdentities(identities);
-    return c.start();
+    return c.start(admitted.get(), scheduler);
   }
 
   @Override
@@ -379,6 +385,10 @@ public final class DiscoveryServer
       StreamObserver<DeltaDiscoveryResponse> responseObserver) {
     if (!ready) {
       return refuse(responseObserver);
+    }
+    Optional<Duration> admitted = admit(responseObserver);
+    if (admitted.isEmpty()) {
+      return noop();
     }
     List<String> identities;
     try {
@@ -390,7 +400,23 @@ public final class DiscoveryServer
     var call = (ServerCallStreamObserver<DeltaDiscoveryResponse>) responseObserver;
     DeltaConnection c = new DeltaConnection(this, call, connectionPool, PeerAddress.current());
     c.callerIdentities(identities);
-    return c.start();
+    return c.start(admitted.get(), scheduler);
+  }
+
+  /**
+   * A new stream's delay under {@code PILOT_MAX_REQUESTS_PER_SECOND}; empty (and the stream ended with
+   * {@code RESOURCE_EXHAUSTED}, as upstream) when it would wait longer than a second.
+   */
+  private Optional<Duration> admit(StreamObserver<?> responseObserver) {
+    Optional<Duration> delay = requestLimiter.admit();
+    if (delay.isEmpty()) {
+      String peer = PeerAddress.current();
+      log.warn("ADS: \"{}\" exceeded rate limit: rate: Wait(n=1) would exceed context deadline", peer);
+      responseObserver.onError(Status.RESOURCE_EXHAUSTED
+          .withDescription("request rate limit exceeded: rate: Wait(n=1) would exceed context deadline")
+          .asRuntimeException());
+    }
+    return delay;
   }
 
   private static <ReqT> StreamObserver<ReqT> refuse(StreamObserver<?> responseObserver) {

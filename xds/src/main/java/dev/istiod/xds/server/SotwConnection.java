@@ -95,7 +95,7 @@ final class SotwConnection extends Connection<DiscoveryRequest, DiscoveryRespons
     state.lastError = "";
     state.nonceAcked = nonce;
     state.versionAcked = request.getVersionInfo();
-    Set<String> previous = state.names;
+    Set<String> previous = state.names();
     boolean previousWildcard = state.wildcard;
     subscribe(state, names, wildcardType);
     boolean alwaysRespond = state.alwaysRespond;
@@ -103,9 +103,9 @@ final class SotwConnection extends Connection<DiscoveryRequest, DiscoveryRespons
     if (alwaysRespond || state.wildcard != previousWildcard) {
       return Decision.ALL;
     }
-    Set<String> added = new HashSet<>(state.names);
+    Set<String> added = new HashSet<>(state.names());
     added.removeAll(previous);
-    boolean removed = !state.names.containsAll(previous);
+    boolean removed = !state.names().containsAll(previous);
     if (added.isEmpty() && !removed) {
       return Decision.NO; // a plain ACK
     }
@@ -120,7 +120,7 @@ final class SotwConnection extends Connection<DiscoveryRequest, DiscoveryRespons
     Set<String> set = new HashSet<>(names);
     state.wildcard = wildcardType && (set.isEmpty() || set.contains("*"));
     set.remove("*");
-    state.names = set;
+    state.names(set);
   }
 
   @Override

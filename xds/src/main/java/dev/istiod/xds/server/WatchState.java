@@ -3,6 +3,7 @@ package dev.istiod.xds.server;
 import dev.istiod.xds.WatchedResource;
 import java.time.Instant;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -12,7 +13,11 @@ import java.util.Set;
 final class WatchState {
   final String typeUrl;
   /** Explicitly subscribed names, never containing {@code "*"}. */
-  Set<String> names = new HashSet<>();
+  private Set<String> names = new HashSet<>();
+  // Immutable and sorted copies of names, made when first asked for after a change: a push and an ACK read them
+  // (generation, debug snapshot) far more often than a subscription changes.
+  private Set<String> frozen;
+  private List<String> sorted;
   boolean wildcard;
   String nonceSent = "";
   String versionSent = "";
@@ -29,8 +34,48 @@ final class WatchState {
     this.typeUrl = typeUrl;
   }
 
+  /** The subscribed names, read-only. */
+  Set<String> names() {
+    return frozen();
+  }
+
+  /** Replaces the subscription with {@code replacement}, which this state owns from now on. */
+  void names(Set<String> replacement) {
+    if (replacement.equals(names)) {
+      return; // a SotW ACK repeats the subscription: keep the copies made for it
+    }
+    names = replacement;
+    changed();
+  }
+
+  boolean addName(String name) {
+    boolean added = names.add(name);
+    if (added) {
+      changed();
+    }
+    return added;
+  }
+
+  void removeName(String name) {
+    if (names.remove(name)) {
+      changed();
+    }
+  }
+
+  private void changed() {
+    frozen = null;
+    sorted = null;
+  }
+
+  private Set<String> frozen() {
+    if (frozen == null) {
+      frozen = Set.copyOf(names);
+    }
+    return frozen;
+  }
+
   WatchedResource toWatched() {
-    return new WatchedResource(typeUrl, wildcard, names);
+    return new WatchedResource(typeUrl, wildcard, frozen());
   }
 
   void recordSent(String nonce, String version, Instant at) {
@@ -40,7 +85,10 @@ final class WatchState {
   }
 
   XdsConnectionSnapshot.Watch snapshot() {
-    return new XdsConnectionSnapshot.Watch(typeUrl, wildcard, names.stream().sorted().toList(), nonceSent,
+    if (sorted == null) {
+      sorted = frozen().stream().sorted().toList();
+    }
+    return new XdsConnectionSnapshot.Watch(typeUrl, wildcard, sorted, nonceSent,
         versionSent, nonceAcked, versionAcked, lastError, lastSent);
   }
 }

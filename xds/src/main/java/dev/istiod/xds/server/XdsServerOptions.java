@@ -17,13 +17,16 @@ import java.util.Objects;
  * @param pushWaitLimit how long a push worker waits for a slow proxy to take its push before
  *     moving on to the next proxy (the slow proxy keeps its one in-flight push and gets no other
  *     until it drains, so memory stays bounded)
+ * @param requestRateLimit {@code PILOT_MAX_REQUESTS_PER_SECOND}: new xDS streams admitted per second; zero or less
+ *     means upstream's heuristic, the same as the push throttle's
  */
 public record XdsServerOptions(
     Duration debounceAfter,
     Duration debounceMax,
     boolean enableEdsDebounce,
     int pushThrottle,
-    Duration pushWaitLimit) {
+    Duration pushWaitLimit,
+    double requestRateLimit) {
 
   public static final Duration DEFAULT_DEBOUNCE_AFTER = Duration.ofMillis(100);
   public static final Duration DEFAULT_DEBOUNCE_MAX = Duration.ofSeconds(10);
@@ -34,6 +37,14 @@ public record XdsServerOptions(
     requireNonNegative(debounceMax, "debounceMax");
     requireNonNegative(pushWaitLimit, "pushWaitLimit");
     pushThrottle = pushThrottle <= 0 ? defaultPushThrottle(Runtime.getRuntime().availableProcessors()) : pushThrottle;
+    requestRateLimit = requestRateLimit > 0 ? requestRateLimit
+        : RequestRateLimiter.defaultRate(Runtime.getRuntime().availableProcessors());
+  }
+
+  /** Options with upstream's default request rate limit. */
+  public XdsServerOptions(Duration debounceAfter, Duration debounceMax, boolean enableEdsDebounce, int pushThrottle,
+      Duration pushWaitLimit) {
+    this(debounceAfter, debounceMax, enableEdsDebounce, pushThrottle, pushWaitLimit, 0);
   }
 
   /** Upstream's defaults: 100 ms quiet period, 10 s cap, EDS debounced, throttle by cores. */
@@ -47,19 +58,23 @@ public record XdsServerOptions(
   }
 
   public XdsServerOptions withDebounce(Duration after, Duration max) {
-    return new XdsServerOptions(after, max, enableEdsDebounce, pushThrottle, pushWaitLimit);
+    return new XdsServerOptions(after, max, enableEdsDebounce, pushThrottle, pushWaitLimit, requestRateLimit);
   }
 
   public XdsServerOptions withEnableEdsDebounce(boolean enable) {
-    return new XdsServerOptions(debounceAfter, debounceMax, enable, pushThrottle, pushWaitLimit);
+    return new XdsServerOptions(debounceAfter, debounceMax, enable, pushThrottle, pushWaitLimit, requestRateLimit);
   }
 
   public XdsServerOptions withPushThrottle(int throttle) {
-    return new XdsServerOptions(debounceAfter, debounceMax, enableEdsDebounce, throttle, pushWaitLimit);
+    return new XdsServerOptions(debounceAfter, debounceMax, enableEdsDebounce, throttle, pushWaitLimit, requestRateLimit);
   }
 
   public XdsServerOptions withPushWaitLimit(Duration limit) {
-    return new XdsServerOptions(debounceAfter, debounceMax, enableEdsDebounce, pushThrottle, limit);
+    return new XdsServerOptions(debounceAfter, debounceMax, enableEdsDebounce, pushThrottle, limit, requestRateLimit);
+  }
+
+  public XdsServerOptions withRequestRateLimit(double perSecond) {
+    return new XdsServerOptions(debounceAfter, debounceMax, enableEdsDebounce, pushThrottle, pushWaitLimit, perSecond);
   }
 
   private static void requireNonNegative(Duration d, String name) {

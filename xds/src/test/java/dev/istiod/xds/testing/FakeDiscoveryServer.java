@@ -42,7 +42,7 @@ import java.util.Optional;
 public final class FakeDiscoveryServer implements AutoCloseable {
   /** Zero debounce, a few push workers. */
   public static final XdsServerOptions TEST_OPTIONS =
-      new XdsServerOptions(Duration.ZERO, Duration.ZERO, true, 4, Duration.ofSeconds(5));
+      new XdsServerOptions(Duration.ZERO, Duration.ZERO, true, 4, Duration.ofSeconds(5), 10_000);
 
   private final Environment env;
   private final PrometheusRegistry registry = new PrometheusRegistry();

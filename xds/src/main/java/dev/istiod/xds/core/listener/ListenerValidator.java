@@ -62,26 +62,43 @@ public final class ListenerValidator {
    * address is dropped, so the earlier (more specific, as generators order them) one wins.
    */
   public static Checked check(List<Listener> listeners) {
-    return checkAfter(List.of(), listeners);
+    return checkAfter(new Reservation(Set.of(), Map.of()), listeners);
   }
 
   /**
-   * As {@link #check} of {@code checked} followed by {@code listeners}, where {@code checked} is the result of an
-   * earlier {@code check} (the xDS cache keeps checked outbound listeners): those are kept as they are and only
-   * reserve their names and addresses.
+   * The names and socket addresses of listeners already checked, which later listeners may not reuse: what the
+   * xDS cache keeps beside a shared set of checked listeners, so that checking a proxy's own listeners after them
+   * does not walk the shared ones again.
    */
-  public static Checked checkAfter(List<Listener> checked, List<Listener> listeners) {
-    List<Listener> kept = new ArrayList<>(checked);
-    List<String> problems = new ArrayList<>();
-    Set<String> names = new HashSet<>();
-    Map<String, String> addresses = new HashMap<>();
-    for (Listener l : checked) {
-      names.add(l.getName());
-      String address = addressKey(l);
-      if (address != null) {
-        addresses.putIfAbsent(address, l.getName());
-      }
+  public record Reservation(Set<String> names, Map<String, String> addresses) {
+    public Reservation {
+      names = Set.copyOf(names);
+      addresses = Map.copyOf(addresses);
     }
+
+    public static Reservation of(List<Listener> checked) {
+      Set<String> names = new HashSet<>();
+      Map<String, String> addresses = new HashMap<>();
+      for (Listener l : checked) {
+        names.add(l.getName());
+        String address = addressKey(l);
+        if (address != null) {
+          addresses.putIfAbsent(address, l.getName());
+        }
+      }
+      return new Reservation(names, addresses);
+    }
+  }
+
+  /**
+   * As {@link #check} of some listeners followed by {@code listeners}, where the first ones were checked before and
+   * left {@code reserved}: only {@code listeners} are checked and returned (the earlier ones stay as they were).
+   */
+  public static Checked checkAfter(Reservation reserved, List<Listener> listeners) {
+    List<Listener> kept = new ArrayList<>();
+    List<String> problems = new ArrayList<>();
+    Set<String> names = new HashSet<>(reserved.names());
+    Map<String, String> addresses = new HashMap<>(reserved.addresses());
     for (Listener l : listeners) {
       List<String> p = problems(l);
       String address = addressKey(l);

@@ -61,10 +61,11 @@
 #   - On 2 cores it admits 25 new ADS streams a second (PILOT_MAX_REQUESTS_PER_SECOND unset: 15 + 5 x
 #     GOMAXPROCS, burst 1, 1 s wait) and refuses the rest with RESOURCE_EXHAUSTED ("exceeded rate limit"); the
 #     load generator reopens them after a back-off, as Envoy does, and the report counts them. istiod-java
-#     admits every stream at once. Hence the default --connect-rate 20: both control planes see the same ramp,
-#     neither refuses a stream, and the initial phase measures generation rather than the generator's back-off
-#     against upstream's limiter. --connect-rate 0 opens every stream at once (the reconnect storm after a
-#     restart; results get the suffix -all-at-once).
+#     has the same limiter (same variable and default; before commit b8afa4a it admitted every stream at once).
+#     Hence the default --connect-rate 20: both control planes see the same ramp, neither should refuse a
+#     stream, and the initial phase measures generation rather than the generator's back-off against the
+#     limiter. --connect-rate 0 opens every stream at once (the reconnect storm after a restart; results get the
+#     suffix -all-at-once).
 #   - Addresses: --grpcAddr, --secureGRPCAddr, --httpAddr, --httpsAddr, --monitoringAddr (same names and
 #     defaults in istiod-java) are all pinned to 127.0.0.1.
 set -euo pipefail

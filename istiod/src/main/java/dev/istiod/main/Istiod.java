@@ -37,15 +37,10 @@ import dev.istiod.xds.server.GrpcServerOptions;
 import dev.istiod.xds.server.XdsServerOptions;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import dev.istiod.ca.CaException;
-import dev.istiod.ca.CaOptions;
 import dev.istiod.ca.Citadel;
 import dev.istiod.ca.auth.AuthRequest;
 import dev.istiod.ca.auth.AuthenticationException;
-import dev.istiod.ca.auth.NodeAuthorizer;
 import dev.istiod.ca.credentials.KubeCredentials;
-import dev.istiod.ca.tls.IstiodDnsNames;
-import dev.istiod.ca.tls.SecureGrpcServer;
 import dev.istiod.ca.tls.ServingCertificate;
 import dev.istiod.ca.tls.ReloadingKeyManager;
 import dev.istiod.webhook.AdmissionHandler;
@@ -73,6 +68,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -86,7 +82,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Start-up is one linear sequence, and its order matters:
  * <ol>
- *   <li>the mesh config, because registries and generators read it;
+ *   <li>every listening port is bound ({@link BoundPorts}), so that a clash fails at once;
+ *   <li>the mesh config, because registries and generators read it; then the CA starts on its own
+ *       thread ({@link CaStartup}) while the steps below run, and is joined before the secure
+ *       gRPC server and the webhooks start;
  *   <li>the config store and the registries, with their change handlers pointing at the push
  *       pipeline (through a forwarding sink, since the discovery server needs the registry's
  *       services in its Environment and the registry needs the server's entry point);
@@ -118,21 +117,31 @@ final class Istiod implements AutoCloseable {
   private MeshConfigWatcher meshWatcher;
   private KubeCredentials credentials;
   private volatile DiscoveryServer discovery;
+  private final BoundPorts ports;
+  private GrpcEventLoops grpcLoops;
   private Server grpcServer;
   private Server secureGrpcServer;
-  private Citadel citadel;
+  // Set once the CA thread's work is joined (CaStartup), before 15012 serves.
+  private volatile Citadel citadel;
   private ServingCertificate servingCert;
+  private CompletableFuture<CaStartup> caStartup;
+  private NettyServerBuilder secureGrpcBuilder;
   private AdmissionServer admissionServer;
   private HttpEndpoints httpServer;
   private HttpEndpoints monitoringServer;
 
-  private Istiod(IstiodOptions options) {
+  private Istiod(IstiodOptions options, BoundPorts ports) {
     this.options = options;
+    this.ports = ports;
   }
 
-  /** Starts every component; on failure, stops what was started and rethrows. */
+  /**
+   * Binds every port, then starts every component; on failure, stops what was started and
+   * rethrows. A port that cannot be bound fails with {@link BoundPorts.BindFailure}, before any
+   * other work.
+   */
   static Istiod start(IstiodOptions options) throws IOException {
-    Istiod istiod = new Istiod(options);
+    Istiod istiod = new Istiod(options, BoundPorts.bind(options));
     try {
       istiod.startComponents();
       return istiod;
@@ -143,9 +152,14 @@ final class Istiod implements AutoCloseable {
   }
 
   private void startComponents() throws IOException {
+    closeables.add(ports);
+    grpcLoops = new GrpcEventLoops();
+    closeables.add(grpcLoops);
     kube = openKubeClient();
     mesh = initialMeshConfig();
-    startCa();
+    // The CA (root, serving key and certificate, 15012's TLS) starts on its own thread meanwhile.
+    caStartup = CaStartup.startAsync(options, kube, () -> mesh, metrics,
+        ports.secureGrpcChannel() == null ? null : ports.secureGrpcAddress());
 
     // Sources. Their handlers feed the push pipeline through this sink; nothing flows until the
     // discovery server exists, and the debouncer holds pushes until it is ready.
@@ -204,7 +218,7 @@ final class Istiod implements AutoCloseable {
     if (kubeServices != null) {
       discovery.proxyInitializer(this::withWorkloadLabels);
     }
-    if (citadel != null) {
+    if (caStartup != null) {
       discovery.authenticator(this::authenticateXdsCaller);
     }
     // istioctl's debug types over xDS (proxy-status, x version): who may ask, and who answers.
@@ -233,9 +247,10 @@ final class Istiod implements AutoCloseable {
     serviceEntries.start();
 
     startGrpc();
+    startHttp();
+    awaitCa();
     startSecureGrpc();
     startWebhooks();
-    startHttp();
     startSingletonControllers();
 
     // Proxies are let in only once every cache has synced; until then /ready answers 503 and
@@ -407,40 +422,23 @@ final class Istiod implements AutoCloseable {
   }
 
   /**
-   * Citadel: the CA (self-signed root in the {@code istio-ca-secret} Secret, or a plugged-in
-   * {@code cacerts}), and istiod's own serving certificate for 15012 (and the webhooks), when
-   * istiod issues it ({@code PILOT_CERT_PROVIDER=istiod}).
+   * Joins the CA thread (see {@link CaStartup}): from here on the CA and istiod's serving
+   * certificate exist, or start-up fails with the CA's error.
    */
-  private void startCa() throws IOException {
-    Features f = options.features();
-    if (options.secureGrpcAddr() == null || !f.enableCaServer()) {
+  private void awaitCa() throws IOException {
+    if (caStartup == null) {
       return;
     }
-    Features.CaKnobs k = f.ca();
-    CaOptions caOptions = CaOptions.builder()
-        .namespace(f.podNamespace()).clusterId(options.clusterId())
-        .selfSignedCaCertTtl(k.selfSignedCaCertTtl()).defaultWorkloadCertTtl(k.defaultWorkloadCertTtl())
-        .maxWorkloadCertTtl(k.maxWorkloadCertTtl()).rootCertCheckInterval(k.rootCertCheckInterval())
-        .rootCertGracePercentile(k.rootCertGracePercentile()).rotatorJitter(k.rotatorJitter())
-        .rsaKeySize(k.rsaKeySize()).tokenAudiences(k.tokenAudiences())
-        .trustedNodeAccounts(NodeAuthorizer.parseTrustedAccounts(k.trustedNodeAccounts()))
-        .rootCaDir(Path.of(k.rootCaDir())).rootCertConfigMap(k.rootCertConfigMap()).localRootDir(Path.of(k.localCaDir()))
-        .build();
-    try {
-      citadel = Citadel.start(caOptions, kube, () -> mesh.getTrustDomain(), metrics, java.time.Clock.systemUTC());
-      closeables.add(citadel);
-      if ("istiod".equals(f.pilotCertProvider())) {
-        servingCert = citadel.startServingCertificate(IstiodDnsNames.compute(f.podNamespace(), f.revision(),
-            mesh.getDefaultConfig().getDiscoveryAddress(), f.istiodCustomHost()));
-      } else {
-        log.warn("PILOT_CERT_PROVIDER={} is not supported; the secure gRPC server (--secureGRPCAddr) is disabled",
-            f.pilotCertProvider());
-      }
-    } catch (CaException e) {
-      throw new IOException("cannot start the CA: " + e.getMessage(), e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IOException("interrupted while starting the CA", e);
+    CaStartup ca = CaStartup.await(caStartup);
+    caStartup = null;
+    closeables.add(ca);
+    citadel = ca.citadel();
+    servingCert = ca.servingCert();
+    if (ca.secureGrpc() != null) {
+      Features f = options.features();
+      GrpcServerOptions grpcOptions = new GrpcServerOptions(f.maxConcurrentStreams(), f.maxRecvMsgSize(),
+          f.keepaliveInterval(), f.keepaliveTimeout(), options.keepaliveMaxServerConnectionAge(), Duration.ofSeconds(10));
+      secureGrpcBuilder = grpcLoops.serveOn(grpcOptions.applyTo(ca.secureGrpc()), ports.secureGrpcChannel());
     }
   }
 
@@ -462,22 +460,14 @@ final class Istiod implements AutoCloseable {
 
   /** 15012: xDS and the CA over TLS (ALPN h2, client certificates optional and verified). */
   private void startSecureGrpc() throws IOException {
-    if (citadel == null || servingCert == null) {
+    if (secureGrpcBuilder == null) {
       return;
     }
-    Features f = options.features();
-    GrpcServerOptions grpcOptions = new GrpcServerOptions(f.maxConcurrentStreams(), f.maxRecvMsgSize(),
-        f.keepaliveInterval(), f.keepaliveTimeout(), options.keepaliveMaxServerConnectionAge(), Duration.ofSeconds(10));
-    Server server = grpcOptions.applyTo(citadel.secureServerBuilder(options.secureGrpcAddr(), servingCert,
-            SecureGrpcServer.MinTlsVersion.parse(options.tlsMinVersion()), options.tlsCipherSuites()))
+    secureGrpcServer = secureGrpcBuilder
         .addService(discovery.bindService())
         .addService(citadel.service())
-        .build();
-    try {
-      secureGrpcServer = server.start();
-    } catch (IOException e) {
-      throw new IOException("cannot listen on " + options.secureGrpcAddr() + " (--secureGRPCAddr): " + e.getMessage(), e);
-    }
+        .build()
+        .start();
     closeables.add(() -> {
       secureGrpcServer.shutdown();
       if (!secureGrpcServer.awaitTermination(GRPC_DRAIN.toMillis(), TimeUnit.MILLISECONDS)) {
@@ -493,7 +483,7 @@ final class Istiod implements AutoCloseable {
    */
   private void startWebhooks() throws IOException {
     Features f = options.features();
-    if (options.httpsAddr() == null || servingCert == null) {
+    if (ports.https() == null || servingCert == null) {
       return;
     }
     Optional<AdmissionHandler> validation = Optional.of(new ValidationWebhook(KindRegistry.istio(), metrics));
@@ -514,7 +504,7 @@ final class Istiod implements AutoCloseable {
               kube == null ? Optional.<NativeSidecars.NodeVersions>empty() : Optional.of(nodeVersions())),
           f.revision(), f.compliancePolicy(), metrics));
     }
-    admissionServer = AdmissionServer.start(new AdmissionServer.Options(options.httpsAddr(),
+    admissionServer = AdmissionServer.start(ports.https(), new AdmissionServer.Options(options.httpsAddr(),
         new ReloadingKeyManager(servingCert), validation, injection, () -> discovery.isReady()));
     closeables.add(admissionServer);
     if (kube != null) {
@@ -580,27 +570,24 @@ final class Istiod implements AutoCloseable {
   }
 
   private void startGrpc() throws IOException {
-    if (options.grpcAddr() == null) {
+    if (ports.grpcChannel() == null) {
       return;
     }
     Features f = options.features();
     GrpcServerOptions grpcOptions = new GrpcServerOptions(f.maxConcurrentStreams(), f.maxRecvMsgSize(),
         f.keepaliveInterval(), f.keepaliveTimeout(), options.keepaliveMaxServerConnectionAge(), Duration.ofSeconds(10));
-    Server server = grpcOptions.applyTo(NettyServerBuilder.forAddress(options.grpcAddr()))
+    grpcServer = grpcLoops.serveOn(grpcOptions.applyTo(NettyServerBuilder.forAddress(ports.grpcAddress())),
+            ports.grpcChannel())
         .addService(discovery.bindService())
-        .build();
-    try {
-      grpcServer = server.start();
-    } catch (IOException e) {
-      throw new IOException("cannot listen on " + options.grpcAddr() + " (--grpcAddr): " + e.getMessage(), e);
-    }
+        .build()
+        .start();
   }
 
   private void startHttp() throws IOException {
     DebugEndpoints debug = new DebugEndpoints(discovery, configStore, this::configErrors, () -> mesh,
         options.features().podName());
-    if (options.httpAddr() != null) {
-      httpServer = HttpEndpoints.bind(options.httpAddr(), "http-debug");
+    if (ports.http() != null) {
+      httpServer = HttpEndpoints.on(ports.http(), "http-debug");
       httpServer.route("/ready", r -> discovery.isReady()
           ? HttpEndpoints.Response.text(200, "")
           : HttpEndpoints.Response.text(503, "not ready\n"));
@@ -610,8 +597,8 @@ final class Istiod implements AutoCloseable {
       httpServer.start();
       closeables.add(httpServer);
     }
-    if (options.monitoringAddr() != null) {
-      monitoringServer = HttpEndpoints.bind(options.monitoringAddr(), "http-monitoring");
+    if (ports.monitoring() != null) {
+      monitoringServer = HttpEndpoints.on(ports.monitoring(), "http-monitoring");
       monitoringServer.route("/metrics", r -> HttpEndpoints.Response.text(200, PrometheusText.render(metrics.scrape())));
       monitoringServer.route("/version", r -> HttpEndpoints.Response.text(200, Version.current() + "\n"));
       debug.registerOn(monitoringServer);
@@ -704,6 +691,11 @@ final class Istiod implements AutoCloseable {
         grpcServer.shutdownNow();
         Thread.currentThread().interrupt();
       }
+    }
+    CompletableFuture<CaStartup> pending = caStartup;
+    if (pending != null) {
+      // Start-up failed while the CA thread was still at work: close what it makes.
+      pending.thenAccept(CaStartup::close);
     }
     for (int i = closeables.size() - 1; i >= 0; i--) {
       try {

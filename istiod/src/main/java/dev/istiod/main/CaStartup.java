@@ -25,8 +25,10 @@ import org.slf4j.LoggerFactory;
  * Citadel's start-up, run on its own thread while the main thread loads config and builds the
  * discovery server: loading (or, the first time, creating) the root, generating istiod's serving
  * key and certificate, and setting up TLS for 15012 are seconds of CPU in a cold JVM and need
- * nothing from the config sources. istiod still becomes ready only once this is done, so a ready
- * istiod always serves 15012 and the webhooks.
+ * nothing from the config sources. Upstream makes them before it serves anything; here /ready does
+ * not wait for them (it says the config caches have synced, as upstream's does), so 15012 and the
+ * webhooks may start serving shortly after /ready. Their ports are bound from the start, so a
+ * client that connects in between waits in the backlog rather than being refused.
  *
  * @param citadel the CA
  * @param servingCert istiod's own certificate, or null when {@code PILOT_CERT_PROVIDER} is not

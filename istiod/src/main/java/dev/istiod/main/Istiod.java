@@ -84,8 +84,8 @@ import org.slf4j.LoggerFactory;
  * <ol>
  *   <li>every listening port is bound ({@link BoundPorts}), so that a clash fails at once;
  *   <li>the mesh config, because registries and generators read it; then the CA starts on its own
- *       thread ({@link CaStartup}) while the steps below run, and is joined before the secure
- *       gRPC server and the webhooks start;
+ *       thread ({@link CaStartup}) while the steps below run; when it is done, 15012, the webhooks
+ *       and the controllers that need the CA start ({@link #onCaStarted}), before or after /ready;
  *   <li>the config store and the registries, with their change handlers pointing at the push
  *       pipeline (through a forwarding sink, since the discovery server needs the registry's
  *       services in its Environment and the registry needs the server's entry point);
@@ -102,9 +102,13 @@ final class Istiod implements AutoCloseable {
 
   private final IstiodOptions options;
   private final PrometheusRegistry metrics = new PrometheusRegistry();
+  // Guards closeables once the CA's servers may start on the CA thread (onCaStarted), against close().
+  private final Object lifecycle = new Object();
   private final List<AutoCloseable> closeables = new ArrayList<>();
   private final CountDownLatch terminated = new CountDownLatch(1);
   private final AtomicBoolean closed = new AtomicBoolean();
+  private volatile boolean failed;
+  private final CountDownLatch caServing = new CountDownLatch(1);
   private final Instant startedAt = Instant.now();
 
   private volatile MeshConfig mesh;
@@ -125,7 +129,6 @@ final class Istiod implements AutoCloseable {
   private volatile Citadel citadel;
   private ServingCertificate servingCert;
   private CompletableFuture<CaStartup> caStartup;
-  private NettyServerBuilder secureGrpcBuilder;
   private AdmissionServer admissionServer;
   private HttpEndpoints httpServer;
   private HttpEndpoints monitoringServer;
@@ -248,10 +251,11 @@ final class Istiod implements AutoCloseable {
 
     startGrpc();
     startHttp();
-    awaitCa();
-    startSecureGrpc();
-    startWebhooks();
-    startSingletonControllers();
+    if (caStartup != null) {
+      // 15012, the webhooks and the CA's controllers start when the CA thread is done, which on a
+      // cold JVM (RSA key generation) may be after /ready; connections meanwhile wait in the backlog.
+      caStartup.whenComplete(this::onCaStarted);
+    }
 
     // Proxies are let in only once every cache has synced; until then /ready answers 503 and
     // streams are refused, so no proxy sees config from half-loaded caches. A cluster that is not
@@ -422,24 +426,41 @@ final class Istiod implements AutoCloseable {
   }
 
   /**
-   * Joins the CA thread (see {@link CaStartup}): from here on the CA and istiod's serving
-   * certificate exist, or start-up fails with the CA's error.
+   * The CA thread is done (see {@link CaStartup}): serves 15012 and the webhooks, and starts the
+   * controllers that need the CA. A CA that cannot start ends istiod, as at start-up.
    */
-  private void awaitCa() throws IOException {
-    if (caStartup == null) {
-      return;
+  private void onCaStarted(CaStartup ca, Throwable error) {
+    synchronized (lifecycle) {
+      if (closed.get()) {
+        if (ca != null) {
+          ca.close();
+        }
+        return;
+      }
+      try {
+        if (error != null) {
+          CaStartup.await(caStartup); // rethrows the CA's failure as start-up's
+        }
+        closeables.add(ca);
+        citadel = ca.citadel();
+        servingCert = ca.servingCert();
+        startSecureGrpc(ca);
+        startWebhooks();
+        startSingletonControllers();
+        caServing.countDown();
+      } catch (IOException | RuntimeException e) {
+        log.error("failed to start: {}", e.getMessage());
+        log.debug("start-up failure", e);
+        failed = true;
+        Thread stop = new Thread(this::close, "istiod-shutdown");
+        stop.start();
+      }
     }
-    CaStartup ca = CaStartup.await(caStartup);
-    caStartup = null;
-    closeables.add(ca);
-    citadel = ca.citadel();
-    servingCert = ca.servingCert();
-    if (ca.secureGrpc() != null) {
-      Features f = options.features();
-      GrpcServerOptions grpcOptions = new GrpcServerOptions(f.maxConcurrentStreams(), f.maxRecvMsgSize(),
-          f.keepaliveInterval(), f.keepaliveTimeout(), options.keepaliveMaxServerConnectionAge(), Duration.ofSeconds(10));
-      secureGrpcBuilder = grpcLoops.serveOn(grpcOptions.applyTo(ca.secureGrpc()), ports.secureGrpcChannel());
-    }
+  }
+
+  /** True when istiod stopped because a part of it could not start after {@link #start} returned. */
+  boolean failed() {
+    return failed;
   }
 
   /**
@@ -459,11 +480,14 @@ final class Istiod implements AutoCloseable {
   }
 
   /** 15012: xDS and the CA over TLS (ALPN h2, client certificates optional and verified). */
-  private void startSecureGrpc() throws IOException {
-    if (secureGrpcBuilder == null) {
+  private void startSecureGrpc(CaStartup ca) throws IOException {
+    if (ca.secureGrpc() == null) {
       return;
     }
-    secureGrpcServer = secureGrpcBuilder
+    Features f = options.features();
+    GrpcServerOptions grpcOptions = new GrpcServerOptions(f.maxConcurrentStreams(), f.maxRecvMsgSize(),
+        f.keepaliveInterval(), f.keepaliveTimeout(), options.keepaliveMaxServerConnectionAge(), Duration.ofSeconds(10));
+    secureGrpcServer = grpcLoops.serveOn(grpcOptions.applyTo(ca.secureGrpc()), ports.secureGrpcChannel())
         .addService(discovery.bindService())
         .addService(citadel.service())
         .build()
@@ -554,19 +578,22 @@ final class Istiod implements AutoCloseable {
     return Files.isDirectory(dir) ? InjectionSettings.fromDirectory(dir) : InjectionSettings.defaults();
   }
 
-  /** The bound webhook port; -1 when disabled. */
+  /** The bound webhook port (served once the CA is up); -1 when disabled. */
   int httpsPort() {
-    return admissionServer == null ? -1 : admissionServer.port();
+    return ports.https() == null ? -1 : ports.https().getAddress().getPort();
   }
 
-  /** The bound secure xDS/CA port; -1 when disabled. */
-  int secureGrpcPort() {
-    return secureGrpcServer == null ? -1 : secureGrpcServer.getPort();
+  /** The bound secure xDS/CA port (served once the CA is up); -1 when disabled. */
+  int secureGrpcPort() throws IOException {
+    return ports.secureGrpcChannel() == null ? -1 : ports.secureGrpcAddress().getPort();
   }
 
-  /** The CA's current root certificates, PEM (for tests and the webhook CA bundle). */
-  String rootCertsPem() {
-    return citadel == null ? "" : citadel.ca().bundle().rootsPem();
+  /** The CA's current root certificates, PEM, once the CA is up (for tests); "" without a CA. */
+  String rootCertsPem() throws InterruptedException {
+    if (caStartup == null || !caServing.await(2, TimeUnit.MINUTES)) {
+      return "";
+    }
+    return citadel.ca().bundle().rootsPem();
   }
 
   private void startGrpc() throws IOException {
@@ -694,14 +721,16 @@ final class Istiod implements AutoCloseable {
     }
     CompletableFuture<CaStartup> pending = caStartup;
     if (pending != null) {
-      // Start-up failed while the CA thread was still at work: close what it makes.
+      // Start-up failed while the CA thread was still at work: close what it makes (closing twice is harmless).
       pending.thenAccept(CaStartup::close);
     }
-    for (int i = closeables.size() - 1; i >= 0; i--) {
-      try {
-        closeables.get(i).close();
-      } catch (Exception e) {
-        log.warn("error while closing {}", closeables.get(i).getClass().getSimpleName(), e);
+    synchronized (lifecycle) {
+      for (int i = closeables.size() - 1; i >= 0; i--) {
+        try {
+          closeables.get(i).close();
+        } catch (Exception e) {
+          log.warn("error while closing {}", closeables.get(i).getClass().getSimpleName(), e);
+        }
       }
     }
     log.info("shutdown complete");

@@ -32,7 +32,7 @@ final class DiscoveryCommand {
         // Upstream takes the default from CLUSTER_ID (the Helm chart sets it), and the flag overrides it.
         .add("clusterID", env.getOrDefault("CLUSTER_ID", "").isEmpty() ? "Kubernetes" : env.get("CLUSTER_ID"),
             "The ID of the cluster that this instance resides (default: CLUSTER_ID, else Kubernetes)")
-        // Upstream's scope:level list; without it the level is ISTIOD_LOG_LEVEL's (logback.xml), else INFO.
+        // Upstream's scope:level list; without it the level is ISTIOD_LOG_LEVEL (LogConfigurator), else INFO.
         .add("log_output_level", "",
             "Comma-separated scope:level pairs (debug, info, warn, error, fatal, none), e.g. default:info,ads:debug")
         .addBoolean("log_as_json", "Log as JSON (accepted for upstream's chart; logs stay text)", true);

@@ -56,7 +56,40 @@ record Dockerfile(String baseImage, List<String> shell, List<Step> steps, String
   /** The value of {@code -XX:<name>=<value>} among the entrypoint's JVM options, if given. */
   Optional<String> jvmOption(String name) {
     String prefix = "-XX:" + name + "=";
-    return entrypoint.stream().filter(a -> a.startsWith(prefix)).map(a -> a.substring(prefix.length())).findFirst();
+    return jvmOptions().stream().filter(a -> a.startsWith(prefix)).map(a -> a.substring(prefix.length()))
+        .findFirst();
+  }
+
+  /**
+   * The entrypoint's JVM options (what precedes {@code -jar}), with each {@code @file} argument replaced by the
+   * options in that file, as the java launcher does: the image path is mapped back to the build-context file
+   * its COPY step took (in {@link Repo#root()}); in the file, options are separated by whitespace and {@code #}
+   * starts a comment.
+   */
+  List<String> jvmOptions() {
+    List<String> options = new ArrayList<>();
+    for (String arg : entrypoint.subList(1, Math.max(1, entrypoint.indexOf("-jar")))) {
+      if (!arg.startsWith("@")) {
+        options.add(arg);
+        continue;
+      }
+      String imagePath = arg.substring(1);
+      String source = steps.stream().filter(Copy.class::isInstance).map(Copy.class::cast)
+          .filter(c -> c.destination().equals(imagePath)).map(Copy::source).findFirst()
+          .orElseThrow(() -> new IllegalArgumentException("no COPY step makes the argument file " + imagePath));
+      for (String line : Repo.read(Repo.root().resolve(source)).lines().toList()) {
+        String content = line.contains("#") ? line.substring(0, line.indexOf('#')) : line;
+        if (content.contains("\"") || content.contains("'")) {
+          throw new IllegalArgumentException("quoted options in " + source + " are not understood: " + line);
+        }
+        for (String option : content.strip().split("\\s+")) {
+          if (!option.isEmpty()) {
+            options.add(option);
+          }
+        }
+      }
+    }
+    return List.copyOf(options);
   }
 
   static Dockerfile parse(String text) {

@@ -8,8 +8,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * deploy/image/Dockerfile as {@link ImageContractE2ETest} reads it (no container engine needed, so this runs in
- * the default build): the jar the ENTRYPOINT starts is the one the image copies in, the class-data archive it maps
- * is made by a RUN step, and instructions the contract test could not honour are refused rather than skipped.
+ * the default build): the jar the ENTRYPOINT starts is the one the image copies in, the ahead-of-time cache it
+ * maps is made by a RUN step of the training script with the same jar and JVM flags file, and instructions the contract test could not honour are refused rather than skipped.
  */
 class DockerfileTest {
   private static Dockerfile image() {
@@ -30,13 +30,19 @@ class DockerfileTest {
   }
 
   @Test
-  void theSharedArchiveTheEntrypointMaps_isWrittenByATrainingRunOfThatJar() {
+  void theAotCacheTheEntrypointMaps_isWrittenByTheTrainingScript_withTheSameJarAndFlagsFile() {
     Dockerfile image = image();
-    String archive = image.jvmOption("SharedArchiveFile").orElseThrow();
+    String jar = image.entrypoint().get(image.entrypoint().indexOf("-jar") + 1);
+    String archive = image.jvmOption("AOTCache").orElseThrow();
+    String argsFile = image.entrypoint().get(1);
+    assertThat(argsFile).as("the JVM flags come from one file").isEqualTo("@/opt/istiod/jvm.args");
+    assertThat(image.steps()).contains(new Dockerfile.Copy("deploy/image/jvm.args", "/opt/istiod/jvm.args"),
+        new Dockerfile.Copy("tools/image/train.sh", "/opt/istiod/train.sh"));
     assertThat(image.steps()).filteredOn(Dockerfile.Run.class::isInstance).map(Dockerfile.Run.class::cast)
-        .anySatisfy(run -> assertThat(run.script()).contains("-XX:ArchiveClassesAtExit=" + archive)
-            .contains("-jar " + image.entrypoint().get(image.entrypoint().indexOf("-jar") + 1)));
+        .anySatisfy(run -> assertThat(run.script()).contains("/opt/istiod/train.sh " + jar + " " + archive));
     assertThat(image.jvmOption("MaxRAMPercentage")).hasValue("75.0");
+    assertThat(image.jvmOptions()).contains("-XX:+UseG1GC", "-XX:+ExitOnOutOfMemoryError",
+        "-XX:+UseCompactObjectHeaders");
   }
 
   @Test

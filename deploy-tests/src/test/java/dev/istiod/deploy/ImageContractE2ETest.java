@@ -25,8 +25,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 /**
  * The runtime contract between deploy/image/Dockerfile and the chart's Deployment, proven without a container
  * engine: the image is built from the Dockerfile's own steps (its COPY of the jar, its RUN steps, among them the
- * class-data-sharing training run) over this machine's root standing in for the base image, and run as the
- * kubelet would run the chart's {@code discovery} container (tools/image/sandbox.sh): the Dockerfile's ENTRYPOINT
+ * ahead-of-time cache's training run, tools/image/train.sh) over this machine's root standing in for the base
+ * image, and run as the kubelet would run the chart's {@code discovery} container (tools/image/sandbox.sh): the Dockerfile's ENTRYPOINT
  * with the Deployment's args, its env with fieldRefs resolved, its volumes, the image's USER with no privileges
  * and no capabilities, a read-only root with only the Pod's emptyDirs writable, its own network namespace (the
  * chart's default ports) and a memory limit set through the chart. In-cluster credentials are what a Pod gets:
@@ -121,12 +121,12 @@ class ImageContractE2ETest {
         }
         String log = running.containerLog();
         assertThat(Repo.read(running.out().resolve("image-layer.txt")).lines())
-            .as("the image's layer").contains("./usr/local/bin/istiod.jar", "./opt/istiod/istiod.jsa");
+            .as("the image's layer").contains("./usr/local/bin/istiod.jar", "./opt/istiod/istiod.aot");
         assertThat(log).as("istiod's log (%s)", running.out())
             .doesNotContain("Read-only file system")
             .doesNotContainIgnoringCase("forbidden")
             .doesNotContainPattern("(?m)^\\s+at [\\w.$]+\\(")
-            .doesNotContainPattern("(?i)\\[(warning|error)\\s*\\]\\[cds");
+            .doesNotContainPattern("(?i)\\[(warning|error)\\s*\\]\\[(cds|aot)");
         if (layerTar != null) {
           OciArchive.write(Path.of(export).toAbsolutePath(), baseRoot, layerTar, image, baseEnv,
               container.image(), work);
@@ -137,7 +137,7 @@ class ImageContractE2ETest {
 
   /**
    * What the probe saw of the running process: the image's user, no privileges (securityContext), every -XX flag of
-   * the ENTRYPOINT in effect, the heap sized from the memory limit, and class-data sharing on.
+   * the ENTRYPOINT (with its flags file) in effect, the heap sized from the memory limit, and the AOT cache on.
    */
   private static void assertTheProcess(String probed, Dockerfile image, long memory) {
     String uid = image.uid() + "";
@@ -148,9 +148,9 @@ class ImageContractE2ETest {
         .containsPattern("(?m)^NoNewPrivs:\\s+1$")
         .containsPattern("(?m)^CapEff:\\s+0+$")
         .containsPattern("(?m)^CapBnd:\\s+0+$")
-        .as("class-data sharing with the image's archive (a bad archive is an error in the log)")
+        .as("the image's ahead-of-time cache mapped (a bad cache is a warning in the log)")
         .containsPattern("(?m)^CDS: on");
-    for (String flag : image.entrypoint()) {
+    for (String flag : image.jvmOptions()) {
       if (flag.startsWith("-XX:")) {
         // VM.flags prints values in its own format (75.000000), so the name (with +/-, or up to "=").
         String name = flag.contains("=") ? flag.substring(0, flag.indexOf('=') + 1) : flag;

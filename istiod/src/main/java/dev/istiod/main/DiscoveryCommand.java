@@ -1,85 +1,56 @@
 package dev.istiod.main;
 
 import java.time.Duration;
-import java.util.concurrent.Callable;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import java.util.List;
+import java.util.Map;
 
 /**
  * {@code istiod discovery}: the daemon. Flag names and defaults are upstream pilot-discovery's
  * so that Helm values and muscle memory carry over.
  */
-@Command(name = "discovery", mixinStandardHelpOptions = true,
-    description = "Start Istio proxy discovery service.")
-final class DiscoveryCommand implements Callable<Integer> {
+final class DiscoveryCommand {
+  static final String DESCRIPTION = "Start Istio proxy discovery service.";
 
-  @Option(names = "--grpcAddr", defaultValue = ":15010",
-      description = "Discovery service gRPC address (plaintext xDS). Default: ${DEFAULT-VALUE}")
-  String grpcAddr;
+  static Flags flags(Map<String, String> env) {
+    return new Flags()
+        .add("grpcAddr", ":15010", "Discovery service gRPC address (plaintext xDS)")
+        .add("secureGRPCAddr", ":15012", "Discovery service secured gRPC address (xDS and CA over mTLS)")
+        .add("tls-min-version", "1.2", "Minimum TLS version of the secure servers: 1.2 or 1.3")
+        .add("tls-cipher-suites", "", "Comma-separated TLS 1.2 cipher suites of the secure servers. Default: the JDK's")
+        .add("httpAddr", ":8080", "Discovery service HTTP address (readiness and debug)")
+        .add("httpsAddr", ":15017", "Injection and validation webhook HTTPS address")
+        .add("monitoringAddr", ":15014", "HTTP address for metrics and debug")
+        .add("configDir", "",
+            "Directory to watch for Istio configuration in YAML (the embedded default when no cluster is used)")
+        .add("meshConfig", "./etc/istio/config/mesh",
+            "File name for Istio mesh configuration. Missing file: built-in defaults")
+        .add("domain", "cluster.local", "DNS domain suffix")
+        .add("keepaliveMaxServerConnectionAge", "",
+            "Maximum duration a connection is kept open before the server closes it gracefully (Go duration). "
+                + "Default: infinite")
+        .add("kubeconfig", "", "Use a Kubernetes configuration file instead of in-cluster configuration")
+        // Upstream takes the default from CLUSTER_ID (the Helm chart sets it), and the flag overrides it.
+        .add("clusterID", env.getOrDefault("CLUSTER_ID", "").isEmpty() ? "Kubernetes" : env.get("CLUSTER_ID"),
+            "The ID of the cluster that this instance resides (default: CLUSTER_ID, else Kubernetes)")
+        // Upstream's scope:level list; without it the level is ISTIOD_LOG_LEVEL (LogConfigurator), else INFO.
+        .add("log_output_level", "",
+            "Comma-separated scope:level pairs (debug, info, warn, error, fatal, none), e.g. default:info,ads:debug")
+        .addBoolean("log_as_json", "Log as JSON (accepted for upstream's chart; logs stay text)", true);
+  }
 
-  @Option(names = "--secureGRPCAddr", defaultValue = ":15012",
-      description = "Discovery service secured gRPC address (xDS and CA over mTLS). Default: ${DEFAULT-VALUE}")
-  String secureGrpcAddr;
+  private final Map<String, String> flags;
 
-  @Option(names = "--tls-min-version", defaultValue = "1.2",
-      description = "Minimum TLS version of the secure servers: 1.2 or 1.3. Default: ${DEFAULT-VALUE}")
-  String tlsMinVersion;
+  /** @param flags every flag's value, from {@link #flags}{@code .parse(...)} */
+  DiscoveryCommand(Map<String, String> flags) {
+    this.flags = Map.copyOf(flags);
+  }
 
-  @Option(names = "--tls-cipher-suites", split = ",", defaultValue = "",
-      description = "Comma-separated TLS 1.2 cipher suites of the secure servers. Default: the JDK's")
-  java.util.List<String> tlsCipherSuites;
-
-  @Option(names = "--httpAddr", defaultValue = ":8080",
-      description = "Discovery service HTTP address (readiness and debug). Default: ${DEFAULT-VALUE}")
-  String httpAddr;
-
-  @Option(names = "--httpsAddr", defaultValue = ":15017",
-      description = "Injection and validation webhook HTTPS address. Default: ${DEFAULT-VALUE}")
-  String httpsAddr;
-
-  @Option(names = "--monitoringAddr", defaultValue = ":15014",
-      description = "HTTP address for metrics and debug. Default: ${DEFAULT-VALUE}")
-  String monitoringAddr;
-
-  @Option(names = "--configDir", defaultValue = "",
-      description = "Directory to watch for Istio configuration in YAML (the embedded default when no cluster is used).")
-  String configDir;
-
-  @Option(names = "--meshConfig", defaultValue = "./etc/istio/config/mesh",
-      description = "File name for Istio mesh configuration. Missing file: built-in defaults. Default: ${DEFAULT-VALUE}")
-  String meshConfig;
-
-  @Option(names = "--domain", defaultValue = "cluster.local",
-      description = "DNS domain suffix. Default: ${DEFAULT-VALUE}")
-  String domain;
-
-  @Option(names = "--keepaliveMaxServerConnectionAge", defaultValue = "",
-      description = "Maximum duration a connection is kept open before the server closes it gracefully (Go duration). Default: infinite")
-  String keepaliveMaxServerConnectionAge;
-
-  @Option(names = "--kubeconfig", defaultValue = "",
-      description = "Use a Kubernetes configuration file instead of in-cluster configuration.")
-  String kubeconfig;
-
-  // Upstream takes the default from CLUSTER_ID (the Helm chart sets it), and the flag overrides it.
-  @Option(names = "--clusterID", defaultValue = "${env:CLUSTER_ID:-Kubernetes}",
-      description = "The ID of the cluster that this instance resides. Default: CLUSTER_ID, else Kubernetes")
-  String clusterId;
-
-  // Upstream's scope:level list; without it the level is ISTIOD_LOG_LEVEL's (logback.xml), else INFO.
-  @Option(names = "--log_output_level", defaultValue = "",
-      description = "Comma-separated scope:level pairs (debug, info, warn, error, fatal, none), e.g. default:info,ads:debug")
-  String logOutputLevel;
-
-  @Option(names = "--log_as_json", hidden = true)
-  boolean logAsJson;
-
-  @Override
-  public Integer call() throws Exception {
+  /** Runs the daemon until it is stopped; the process's exit code. */
+  int call() throws InterruptedException {
     IstiodOptions options;
     try {
       options = options();
-      LogOutputLevels.parse(logOutputLevel).apply();
+      LogOutputLevels.parse(flags.get("log_output_level")).apply();
     } catch (IllegalArgumentException e) {
       System.err.println("Error: " + e.getMessage());
       return 2;
@@ -96,24 +67,26 @@ final class DiscoveryCommand implements Callable<Integer> {
     }
     Runtime.getRuntime().addShutdownHook(new Thread(istiod::close, "istiod-shutdown"));
     istiod.awaitTermination();
-    return 0;
+    return istiod.failed() ? 1 : 0;
   }
 
   private IstiodOptions options() {
+    String configDir = flags.get("configDir");
+    String maxConnectionAge = flags.get("keepaliveMaxServerConnectionAge");
     return new IstiodOptions(
-        Addresses.parse("--grpcAddr", grpcAddr),
-        Addresses.parse("--secureGRPCAddr", secureGrpcAddr),
-        tlsMinVersion,
-        tlsCipherSuites.stream().filter(c -> !c.isBlank()).toList(),
-        Addresses.parse("--httpAddr", httpAddr),
-        Addresses.parse("--httpsAddr", httpsAddr),
-        Addresses.parse("--monitoringAddr", monitoringAddr),
+        Addresses.parse("--grpcAddr", flags.get("grpcAddr")),
+        Addresses.parse("--secureGRPCAddr", flags.get("secureGRPCAddr")),
+        flags.get("tls-min-version"),
+        List.of(flags.get("tls-cipher-suites").split(",")).stream().map(String::strip).filter(c -> !c.isEmpty())
+            .toList(),
+        Addresses.parse("--httpAddr", flags.get("httpAddr")),
+        Addresses.parse("--httpsAddr", flags.get("httpsAddr")),
+        Addresses.parse("--monitoringAddr", flags.get("monitoringAddr")),
         configDir.isBlank() ? null : java.nio.file.Path.of(configDir),
-        java.nio.file.Path.of(meshConfig),
-        domain,
-        keepaliveMaxServerConnectionAge.isBlank() ? null
-            : parseDuration("--keepaliveMaxServerConnectionAge", keepaliveMaxServerConnectionAge),
-        clusterId,
+        java.nio.file.Path.of(flags.get("meshConfig")),
+        flags.get("domain"),
+        maxConnectionAge.isBlank() ? null : parseDuration("--keepaliveMaxServerConnectionAge", maxConnectionAge),
+        flags.get("clusterID"),
         kubeconfigPath(),
         System.getenv("KUBERNETES_SERVICE_HOST") != null && !System.getenv("KUBERNETES_SERVICE_HOST").isEmpty(),
         Features.fromEnvironment(System.getenv()));
@@ -121,6 +94,7 @@ final class DiscoveryCommand implements Callable<Integer> {
 
   /** {@code --kubeconfig}, else the first file of {@code KUBECONFIG}, else none. */
   private java.nio.file.Path kubeconfigPath() {
+    String kubeconfig = flags.get("kubeconfig");
     if (!kubeconfig.isBlank()) {
       return java.nio.file.Path.of(kubeconfig);
     }

@@ -61,12 +61,9 @@ final class HttpEndpoints implements AutoCloseable {
     server.createContext("/", this::dispatch);
   }
 
-  static HttpEndpoints bind(InetSocketAddress address, String name) throws IOException {
-    try {
-      return new HttpEndpoints(HttpServer.create(address, 64), name);
-    } catch (IOException e) {
-      throw new IOException("cannot listen on " + address + " (" + name + "): " + e.getMessage(), e);
-    }
+  /** Serves on {@code bound} (see {@link BoundPorts}), with handler threads called {@code name}. */
+  static HttpEndpoints on(HttpServer bound, String name) {
+    return new HttpEndpoints(bound, name);
   }
 
   /** Registers an exact path. Call before {@link #start()}. */

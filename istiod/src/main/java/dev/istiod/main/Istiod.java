@@ -38,15 +38,10 @@ import dev.istiod.xds.server.GrpcServerOptions;
 import dev.istiod.xds.server.XdsServerOptions;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import dev.istiod.ca.CaException;
-import dev.istiod.ca.CaOptions;
 import dev.istiod.ca.Citadel;
 import dev.istiod.ca.auth.AuthRequest;
 import dev.istiod.ca.auth.AuthenticationException;
-import dev.istiod.ca.auth.NodeAuthorizer;
 import dev.istiod.ca.credentials.KubeCredentials;
-import dev.istiod.ca.tls.IstiodDnsNames;
-import dev.istiod.ca.tls.SecureGrpcServer;
 import dev.istiod.ca.tls.ServingCertificate;
 import dev.istiod.ca.tls.ReloadingKeyManager;
 import dev.istiod.webhook.AdmissionHandler;
@@ -74,6 +69,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -87,7 +83,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Start-up is one linear sequence, and its order matters:
  * <ol>
- *   <li>the mesh config, because registries and generators read it;
+ *   <li>every listening port is bound ({@link BoundPorts}), so that a clash fails at once;
+ *   <li>the mesh config, because registries and generators read it; then the CA starts on its own
+ *       thread ({@link CaStartup}) while the steps below run; when it is done, 15012, the webhooks
+ *       and the controllers that need the CA start ({@link #onCaStarted}), before or after /ready;
  *   <li>the config store and the registries, with their change handlers pointing at the push
  *       pipeline (through a forwarding sink, since the discovery server needs the registry's
  *       services in its Environment and the registry needs the server's entry point);
@@ -104,9 +103,13 @@ final class Istiod implements AutoCloseable {
 
   private final IstiodOptions options;
   private final PrometheusRegistry metrics = new PrometheusRegistry();
+  // Guards closeables once the CA's servers may start on the CA thread (onCaStarted), against close().
+  private final Object lifecycle = new Object();
   private final List<AutoCloseable> closeables = new ArrayList<>();
   private final CountDownLatch terminated = new CountDownLatch(1);
   private final AtomicBoolean closed = new AtomicBoolean();
+  private volatile boolean failed;
+  private final CountDownLatch caServing = new CountDownLatch(1);
   private final Instant startedAt = Instant.now();
 
   private volatile MeshConfig mesh;
@@ -119,21 +122,30 @@ final class Istiod implements AutoCloseable {
   private MeshConfigWatcher meshWatcher;
   private KubeCredentials credentials;
   private volatile DiscoveryServer discovery;
+  private final BoundPorts ports;
+  private GrpcEventLoops grpcLoops;
   private Server grpcServer;
   private Server secureGrpcServer;
-  private Citadel citadel;
+  // Set once the CA thread's work is joined (CaStartup), before 15012 serves.
+  private volatile Citadel citadel;
   private ServingCertificate servingCert;
+  private CompletableFuture<CaStartup> caStartup;
   private AdmissionServer admissionServer;
   private HttpEndpoints httpServer;
   private HttpEndpoints monitoringServer;
 
-  private Istiod(IstiodOptions options) {
+  private Istiod(IstiodOptions options, BoundPorts ports) {
     this.options = options;
+    this.ports = ports;
   }
 
-  /** Starts every component; on failure, stops what was started and rethrows. */
+  /**
+   * Binds every port, then starts every component; on failure, stops what was started and
+   * rethrows. A port that cannot be bound fails with {@link BoundPorts.BindFailure}, before any
+   * other work.
+   */
   static Istiod start(IstiodOptions options) throws IOException {
-    Istiod istiod = new Istiod(options);
+    Istiod istiod = new Istiod(options, BoundPorts.bind(options));
     try {
       istiod.startComponents();
       return istiod;
@@ -144,9 +156,14 @@ final class Istiod implements AutoCloseable {
   }
 
   private void startComponents() throws IOException {
+    closeables.add(ports);
+    grpcLoops = new GrpcEventLoops();
+    closeables.add(grpcLoops);
     kube = openKubeClient();
     mesh = initialMeshConfig();
-    startCa();
+    // The CA (root, serving key and certificate, 15012's TLS) starts on its own thread meanwhile.
+    caStartup = CaStartup.startAsync(options, kube, () -> mesh, metrics,
+        ports.secureGrpcChannel() == null ? null : ports.secureGrpcAddress());
 
     // Sources. Their handlers feed the push pipeline through this sink; nothing flows until the
     // discovery server exists, and the debouncer holds pushes until it is ready.
@@ -206,7 +223,7 @@ final class Istiod implements AutoCloseable {
     if (kubeServices != null) {
       discovery.proxyInitializer(this::withWorkloadLabels);
     }
-    if (citadel != null) {
+    if (caStartup != null) {
       discovery.authenticator(this::authenticateXdsCaller);
     }
     // istioctl's debug types over xDS (proxy-status, x version): who may ask, and who answers.
@@ -235,10 +252,12 @@ final class Istiod implements AutoCloseable {
     serviceEntries.start();
 
     startGrpc();
-    startSecureGrpc();
-    startWebhooks();
     startHttp();
-    startSingletonControllers();
+    if (caStartup != null) {
+      // 15012, the webhooks and the CA's controllers start when the CA thread is done, which on a
+      // cold JVM (RSA key generation) may be after /ready; connections meanwhile wait in the backlog.
+      caStartup.whenComplete(this::onCaStarted);
+    }
 
     // Proxies are let in only once every cache has synced; until then /ready answers 503 and
     // streams are refused, so no proxy sees config from half-loaded caches. A cluster that is not
@@ -409,41 +428,41 @@ final class Istiod implements AutoCloseable {
   }
 
   /**
-   * Citadel: the CA (self-signed root in the {@code istio-ca-secret} Secret, or a plugged-in
-   * {@code cacerts}), and istiod's own serving certificate for 15012 (and the webhooks), when
-   * istiod issues it ({@code PILOT_CERT_PROVIDER=istiod}).
+   * The CA thread is done (see {@link CaStartup}): serves 15012 and the webhooks, and starts the
+   * controllers that need the CA. A CA that cannot start ends istiod, as at start-up.
    */
-  private void startCa() throws IOException {
-    Features f = options.features();
-    if (options.secureGrpcAddr() == null || !f.enableCaServer()) {
-      return;
-    }
-    Features.CaKnobs k = f.ca();
-    CaOptions caOptions = CaOptions.builder()
-        .namespace(f.podNamespace()).clusterId(options.clusterId())
-        .selfSignedCaCertTtl(k.selfSignedCaCertTtl()).defaultWorkloadCertTtl(k.defaultWorkloadCertTtl())
-        .maxWorkloadCertTtl(k.maxWorkloadCertTtl()).rootCertCheckInterval(k.rootCertCheckInterval())
-        .rootCertGracePercentile(k.rootCertGracePercentile()).rotatorJitter(k.rotatorJitter())
-        .rsaKeySize(k.rsaKeySize()).tokenAudiences(k.tokenAudiences())
-        .trustedNodeAccounts(NodeAuthorizer.parseTrustedAccounts(k.trustedNodeAccounts()))
-        .rootCaDir(Path.of(k.rootCaDir())).rootCertConfigMap(k.rootCertConfigMap()).localRootDir(Path.of(k.localCaDir()))
-        .build();
-    try {
-      citadel = Citadel.start(caOptions, kube, () -> mesh.getTrustDomain(), metrics, java.time.Clock.systemUTC());
-      closeables.add(citadel);
-      if ("istiod".equals(f.pilotCertProvider())) {
-        servingCert = citadel.startServingCertificate(IstiodDnsNames.compute(f.podNamespace(), f.revision(),
-            mesh.getDefaultConfig().getDiscoveryAddress(), f.istiodCustomHost()));
-      } else {
-        log.warn("PILOT_CERT_PROVIDER={} is not supported; the secure gRPC server (--secureGRPCAddr) is disabled",
-            f.pilotCertProvider());
+  private void onCaStarted(CaStartup ca, Throwable error) {
+    synchronized (lifecycle) {
+      if (closed.get()) {
+        if (ca != null) {
+          ca.close();
+        }
+        return;
       }
-    } catch (CaException e) {
-      throw new IOException("cannot start the CA: " + e.getMessage(), e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IOException("interrupted while starting the CA", e);
+      try {
+        if (error != null) {
+          CaStartup.await(caStartup); // rethrows the CA's failure as start-up's
+        }
+        closeables.add(ca);
+        citadel = ca.citadel();
+        servingCert = ca.servingCert();
+        startSecureGrpc(ca);
+        startWebhooks();
+        startSingletonControllers();
+        caServing.countDown();
+      } catch (IOException | RuntimeException e) {
+        log.error("failed to start: {}", e.getMessage());
+        log.debug("start-up failure", e);
+        failed = true;
+        Thread stop = new Thread(this::close, "istiod-shutdown");
+        stop.start();
+      }
     }
+  }
+
+  /** True when istiod stopped because a part of it could not start after {@link #start} returned. */
+  boolean failed() {
+    return failed;
   }
 
   /**
@@ -463,23 +482,18 @@ final class Istiod implements AutoCloseable {
   }
 
   /** 15012: xDS and the CA over TLS (ALPN h2, client certificates optional and verified). */
-  private void startSecureGrpc() throws IOException {
-    if (citadel == null || servingCert == null) {
+  private void startSecureGrpc(CaStartup ca) throws IOException {
+    if (ca.secureGrpc() == null) {
       return;
     }
     Features f = options.features();
     GrpcServerOptions grpcOptions = new GrpcServerOptions(f.maxConcurrentStreams(), f.maxRecvMsgSize(),
         f.keepaliveInterval(), f.keepaliveTimeout(), options.keepaliveMaxServerConnectionAge(), Duration.ofSeconds(10));
-    Server server = grpcOptions.applyTo(citadel.secureServerBuilder(options.secureGrpcAddr(), servingCert,
-            SecureGrpcServer.MinTlsVersion.parse(options.tlsMinVersion()), options.tlsCipherSuites()))
+    secureGrpcServer = grpcLoops.serveOn(grpcOptions.applyTo(ca.secureGrpc()), ports.secureGrpcChannel())
         .addService(discovery.bindService())
         .addService(citadel.service())
-        .build();
-    try {
-      secureGrpcServer = server.start();
-    } catch (IOException e) {
-      throw new IOException("cannot listen on " + options.secureGrpcAddr() + " (--secureGRPCAddr): " + e.getMessage(), e);
-    }
+        .build()
+        .start();
     closeables.add(() -> {
       secureGrpcServer.shutdown();
       if (!secureGrpcServer.awaitTermination(GRPC_DRAIN.toMillis(), TimeUnit.MILLISECONDS)) {
@@ -495,7 +509,7 @@ final class Istiod implements AutoCloseable {
    */
   private void startWebhooks() throws IOException {
     Features f = options.features();
-    if (options.httpsAddr() == null || servingCert == null) {
+    if (ports.https() == null || servingCert == null) {
       return;
     }
     Optional<AdmissionHandler> validation = Optional.of(new ValidationWebhook(KindRegistry.istio(), metrics));
@@ -516,7 +530,7 @@ final class Istiod implements AutoCloseable {
               kube == null ? Optional.<NativeSidecars.NodeVersions>empty() : Optional.of(nodeVersions())),
           f.revision(), f.compliancePolicy(), metrics));
     }
-    admissionServer = AdmissionServer.start(new AdmissionServer.Options(options.httpsAddr(),
+    admissionServer = AdmissionServer.start(ports.https(), new AdmissionServer.Options(options.httpsAddr(),
         new ReloadingKeyManager(servingCert), validation, injection, () -> discovery.isReady()));
     closeables.add(admissionServer);
     if (kube != null) {
@@ -566,43 +580,43 @@ final class Istiod implements AutoCloseable {
     return Files.isDirectory(dir) ? InjectionSettings.fromDirectory(dir) : InjectionSettings.defaults();
   }
 
-  /** The bound webhook port; -1 when disabled. */
+  /** The bound webhook port (served once the CA is up); -1 when disabled. */
   int httpsPort() {
-    return admissionServer == null ? -1 : admissionServer.port();
+    return ports.https() == null ? -1 : ports.https().getAddress().getPort();
   }
 
-  /** The bound secure xDS/CA port; -1 when disabled. */
-  int secureGrpcPort() {
-    return secureGrpcServer == null ? -1 : secureGrpcServer.getPort();
+  /** The bound secure xDS/CA port (served once the CA is up); -1 when disabled. */
+  int secureGrpcPort() throws IOException {
+    return ports.secureGrpcChannel() == null ? -1 : ports.secureGrpcAddress().getPort();
   }
 
-  /** The CA's current root certificates, PEM (for tests and the webhook CA bundle). */
-  String rootCertsPem() {
-    return citadel == null ? "" : citadel.ca().bundle().rootsPem();
+  /** The CA's current root certificates, PEM, once the CA is up (for tests); "" without a CA. */
+  String rootCertsPem() throws InterruptedException {
+    if (caStartup == null || !caServing.await(2, TimeUnit.MINUTES)) {
+      return "";
+    }
+    return citadel.ca().bundle().rootsPem();
   }
 
   private void startGrpc() throws IOException {
-    if (options.grpcAddr() == null) {
+    if (ports.grpcChannel() == null) {
       return;
     }
     Features f = options.features();
     GrpcServerOptions grpcOptions = new GrpcServerOptions(f.maxConcurrentStreams(), f.maxRecvMsgSize(),
         f.keepaliveInterval(), f.keepaliveTimeout(), options.keepaliveMaxServerConnectionAge(), Duration.ofSeconds(10));
-    Server server = grpcOptions.applyTo(NettyServerBuilder.forAddress(options.grpcAddr()))
+    grpcServer = grpcLoops.serveOn(grpcOptions.applyTo(NettyServerBuilder.forAddress(ports.grpcAddress())),
+            ports.grpcChannel())
         .addService(discovery.bindService())
-        .build();
-    try {
-      grpcServer = server.start();
-    } catch (IOException e) {
-      throw new IOException("cannot listen on " + options.grpcAddr() + " (--grpcAddr): " + e.getMessage(), e);
-    }
+        .build()
+        .start();
   }
 
   private void startHttp() throws IOException {
     DebugEndpoints debug = new DebugEndpoints(discovery, configStore, this::configErrors, () -> mesh,
         options.features().podName());
-    if (options.httpAddr() != null) {
-      httpServer = HttpEndpoints.bind(options.httpAddr(), "http-debug");
+    if (ports.http() != null) {
+      httpServer = HttpEndpoints.on(ports.http(), "http-debug");
       httpServer.route("/ready", r -> discovery.isReady()
           ? HttpEndpoints.Response.text(200, "")
           : HttpEndpoints.Response.text(503, "not ready\n"));
@@ -612,8 +626,8 @@ final class Istiod implements AutoCloseable {
       httpServer.start();
       closeables.add(httpServer);
     }
-    if (options.monitoringAddr() != null) {
-      monitoringServer = HttpEndpoints.bind(options.monitoringAddr(), "http-monitoring");
+    if (ports.monitoring() != null) {
+      monitoringServer = HttpEndpoints.on(ports.monitoring(), "http-monitoring");
       monitoringServer.route("/metrics", r -> HttpEndpoints.Response.text(200, PrometheusText.render(metrics.scrape())));
       monitoringServer.route("/version", r -> HttpEndpoints.Response.text(200, Version.current() + "\n"));
       debug.registerOn(monitoringServer);
@@ -707,11 +721,18 @@ final class Istiod implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
     }
-    for (int i = closeables.size() - 1; i >= 0; i--) {
-      try {
-        closeables.get(i).close();
-      } catch (Exception e) {
-        log.warn("error while closing {}", closeables.get(i).getClass().getSimpleName(), e);
+    CompletableFuture<CaStartup> pending = caStartup;
+    if (pending != null) {
+      // Start-up failed while the CA thread was still at work: close what it makes (closing twice is harmless).
+      pending.thenAccept(CaStartup::close);
+    }
+    synchronized (lifecycle) {
+      for (int i = closeables.size() - 1; i >= 0; i--) {
+        try {
+          closeables.get(i).close();
+        } catch (Exception e) {
+          log.warn("error while closing {}", closeables.get(i).getClass().getSimpleName(), e);
+        }
       }
     }
     log.info("shutdown complete");

@@ -1,31 +1,76 @@
 package dev.istiod.main;
 
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
+import java.util.List;
 
 /**
  * Entry point, shaped like upstream's {@code pilot-discovery}: {@code istiod discovery [flags]}
- * runs the daemon, {@code istiod version} prints the version.
+ * runs the daemon, {@code istiod version} prints the version. Bad usage exits with 2, a daemon that
+ * cannot start with 1.
  */
-@Command(
-    name = "istiod",
-    mixinStandardHelpOptions = true,
-    versionProvider = Version.class,
-    description = "Istio control plane (Pilot, Citadel, Galley) in one JVM.",
-    subcommands = {DiscoveryCommand.class, VersionCommand.class})
-public final class Main implements Runnable {
+public final class Main {
+  private static final String USAGE = """
+      Istio control plane (Pilot, Citadel, Galley) in one JVM.
 
-  @Override
-  public void run() {
-    new CommandLine(this).usage(System.out);
-  }
+      Usage:
+        istiod [command]
 
-  public static void main(String[] args) {
-    int code = new CommandLine(new Main())
-        .setCaseInsensitiveEnumValuesAllowed(true)
-        .execute(args);
+      Available Commands:
+        discovery   Start Istio proxy discovery service.
+        version     Prints out build version information
+
+      Flags:
+        -h, --help      help for istiod
+        -V, --version   print the version
+
+      Use "istiod [command] --help" for more information about a command.
+      """;
+
+  private Main() {}
+
+  public static void main(String[] args) throws InterruptedException {
+    int code = run(List.of(args));
     if (code != 0) {
       System.exit(code);
+    }
+  }
+
+  static int run(List<String> args) throws InterruptedException {
+    String command = args.isEmpty() ? "" : args.getFirst();
+    List<String> rest = args.isEmpty() ? List.of() : args.subList(1, args.size());
+    switch (command) {
+      case "", "-h", "--help", "help" -> {
+        System.out.print(USAGE);
+        return 0;
+      }
+      case "-V", "--version" -> {
+        System.out.println("istiod-java " + Version.current());
+        return 0;
+      }
+      case "version" -> {
+        System.out.println("version.BuildInfo{Version:\"" + Version.current() + "\", Implementation:\"istiod-java\"}");
+        return 0;
+      }
+      case "discovery" -> {
+        Flags flags = DiscoveryCommand.flags(System.getenv());
+        java.util.Map<String, String> values;
+        try {
+          values = flags.parse(rest);
+        } catch (Flags.UsageException e) {
+          System.err.println("Error: " + e.getMessage());
+          System.err.println("Run 'istiod discovery --help' for usage.");
+          return 2;
+        }
+        if (Boolean.parseBoolean(values.get("help"))) {
+          System.out.print(flags.usage("istiod discovery", DiscoveryCommand.DESCRIPTION));
+          return 0;
+        }
+        return new DiscoveryCommand(values).call();
+      }
+      default -> {
+        System.err.println("Error: unknown command \"" + command + "\" for \"istiod\"");
+        System.err.println("Run 'istiod --help' for usage.");
+        return 2;
+      }
     }
   }
 }

@@ -69,7 +69,15 @@ public final class AdmissionServer implements AutoCloseable {
 
   /** Binds and starts serving. */
   public static AdmissionServer start(Options options) throws IOException {
-    HttpsServer server = HttpsServer.create(options.address(), 1024);
+    return start(HttpsServer.create(options.address(), 1024), options);
+  }
+
+  /**
+   * Starts serving on {@code bound}, a server already bound but not started (istiod binds every
+   * port first); {@link Options#address()} is then only informative.
+   */
+  public static AdmissionServer start(HttpsServer bound, Options options) {
+    HttpsServer server = Objects.requireNonNull(bound, "bound");
     server.setHttpsConfigurator(new HttpsConfigurator(sslContext(options.keyManager())) {
       @Override
       public void configure(HttpsParameters params) {

@@ -188,6 +188,7 @@ public final class KubeServiceRegistry implements ServiceDiscovery, AutoCloseabl
 
   private <T extends HasMetadata> SharedIndexInformer<T> informer(SharedIndexInformer<T> informer, String kind,
       BiConsumer<ObjectName, T> apply) {
+    informer.itemStore(new StrippedItemStore<>());
     informer.exceptionHandler(retryForever(kind));
     informer.addEventHandler(new ResourceEventHandler<T>() {
       @Override

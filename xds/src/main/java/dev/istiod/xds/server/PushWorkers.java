@@ -54,7 +54,9 @@ final class PushWorkers<K> implements AutoCloseable {
     while (running) {
       PushQueue.Item<K> item;
       try {
-        item = queue.poll(500, TimeUnit.MILLISECONDS);
+        // Waits for work without a timeout: close() interrupts. (A 500 ms poll woke every worker twice a
+        // second with nothing to push, half of istiod's CPU at rest.)
+        item = queue.poll(Long.MAX_VALUE, TimeUnit.NANOSECONDS);
       } catch (InterruptedException e) {
         return;
       }

@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,8 +44,12 @@ public final class HttpJwksResolver implements JwksResolver {
   public static final Duration DEFAULT_REFRESH_INTERVAL = Duration.ofMinutes(20);
   public static final Duration DEFAULT_EVICT_AFTER = Duration.ofDays(7);
 
-  /** What a resolver fetches with and how often; an options record rather than six parameters. */
-  public record Options(HttpClient client, Duration timeout, Duration refreshInterval, Duration evictAfter,
+  /**
+   * What a resolver fetches with and how often; an options record rather than six parameters.
+   *
+   * @param client asked for the HTTP client at each fetch (see {@link #defaults()})
+   */
+  public record Options(Supplier<HttpClient> client, Duration timeout, Duration refreshInterval, Duration evictAfter,
       Clock clock) {
     public Options {
       Objects.requireNonNull(client, "client");
@@ -54,11 +59,35 @@ public final class HttpJwksResolver implements JwksResolver {
       Objects.requireNonNull(clock, "clock");
     }
 
-    /** The JDK's default trust store and upstream's intervals. */
+    /**
+     * The JDK's default trust store and upstream's intervals. The client is made at the first fetch:
+     * building one sets up TLS with the JDK's trust store (a few hundred milliseconds of a cold
+     * start), which most meshes, without a jwksUri, never need.
+     */
     public static Options defaults() {
-      return new Options(HttpClient.newBuilder().connectTimeout(DEFAULT_TIMEOUT)
-          .followRedirects(HttpClient.Redirect.NORMAL).build(),
-          DEFAULT_TIMEOUT, DEFAULT_REFRESH_INTERVAL, DEFAULT_EVICT_AFTER, Clock.systemUTC());
+      return new Options(new LazyClient(), DEFAULT_TIMEOUT, DEFAULT_REFRESH_INTERVAL, DEFAULT_EVICT_AFTER,
+          Clock.systemUTC());
+    }
+  }
+
+  /** The default client, built once on first use. */
+  private static final class LazyClient implements Supplier<HttpClient> {
+    private volatile HttpClient client;
+
+    @Override
+    public HttpClient get() {
+      HttpClient c = client;
+      if (c == null) {
+        synchronized (this) {
+          c = client;
+          if (c == null) {
+            c = HttpClient.newBuilder().connectTimeout(DEFAULT_TIMEOUT).followRedirects(HttpClient.Redirect.NORMAL)
+                .build();
+            client = c;
+          }
+        }
+      }
+      return c;
     }
   }
 
@@ -175,7 +204,7 @@ public final class HttpJwksResolver implements JwksResolver {
     if (!"https".equalsIgnoreCase(u.getScheme()) && !"http".equalsIgnoreCase(u.getScheme())) {
       throw new IOException("unsupported scheme in " + uri);
     }
-    HttpResponse<String> resp = options.client().send(
+    HttpResponse<String> resp = options.client().get().send(
         HttpRequest.newBuilder(u).timeout(options.timeout()).GET().build(), HttpResponse.BodyHandlers.ofString());
     if (resp.statusCode() / 100 != 2) {
       throw new IOException("status " + resp.statusCode());

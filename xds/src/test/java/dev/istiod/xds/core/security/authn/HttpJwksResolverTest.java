@@ -87,7 +87,7 @@ class HttpJwksResolverTest {
     });
     server.start();
     HttpClient client = HttpClient.newBuilder().sslContext(tls).connectTimeout(Duration.ofSeconds(5)).build();
-    resolver = new HttpJwksResolver(new HttpJwksResolver.Options(client, Duration.ofSeconds(5), Duration.ofMinutes(20),
+    resolver = new HttpJwksResolver(new HttpJwksResolver.Options(() -> client, Duration.ofSeconds(5), Duration.ofMinutes(20),
         Duration.ofDays(7), clock), pushes::incrementAndGet);
   }
 

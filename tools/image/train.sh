@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# The training run of the istiod image, which makes its ahead-of-time cache (JDK 25: JEP 483 class loading and
+# linking, JEP 514 one-step creation, JEP 515 method profiles):
+#
+#   tools/image/train.sh JAR ARCHIVE
+#
+# starts istiod from JAR with the image's JVM flags (jvm.args) plus -XX:AOTCacheOutput=ARCHIVE, on the embedded
+# default (no cluster; a config directory holding training.yaml, a small mesh of every kind istiod reads before
+# /ready; a throwaway CA; all in a scratch directory that is removed), waits for /ready and for the CA's
+# servers, and stops it with SIGTERM; at exit the JVM writes ARCHIVE (a second JVM assembles
+# it). Run istiod exactly as the image does to use it:
+#
+#   java @jvm.args -XX:AOTCache=ARCHIVE -jar JAR discovery ...
+#
+# The cache holds only for that JAR (same path, same file) and that JVM with the same flags; otherwise the JVM
+# says so once ("[aot] ... mismatch") and starts without it. deploy/image/Dockerfile runs this script at build
+# time; tools/scale/side-by-side.sh uses it to run istiod-java as the image does.
+#
+# Environment: JAVA (default: $JAVA_HOME/bin/java, else java on PATH); ISTIOD_JVM_ARGS, the flags file, and
+# ISTIOD_TRAINING_CONFIG, the config (defaults: jvm.args and training.yaml beside this script, as in the image,
+# else in deploy/image/ of this repository). Every address
+# istiod listens on is on 127.0.0.1 (the HTTP one on a free port from 18080 up, the others on port 0), so a
+# training run never clashes with a running istiod. Bounded: /ready is awaited 120 s, the exit 120 s.
+set -euo pipefail
+
+log() { echo "train.sh: $*" >&2; }
+die() { log "$*"; exit 1; }
+
+[ $# -eq 2 ] || die "usage: train.sh JAR ARCHIVE"
+jar="$(readlink -f "$1")"
+archive="$(readlink -m "$2")"
+[ -f "$jar" ] || die "no such jar: $jar"
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+args_file="${ISTIOD_JVM_ARGS:-}"
+if [ -z "$args_file" ]; then
+  for candidate in "$here/jvm.args" "$here/../../deploy/image/jvm.args"; do
+    if [ -f "$candidate" ]; then args_file="$candidate"; break; fi
+  done
+fi
+[ -n "$args_file" ] && [ -f "$args_file" ] || die "no jvm.args (set ISTIOD_JVM_ARGS)"
+training="${ISTIOD_TRAINING_CONFIG:-}"
+if [ -z "$training" ]; then
+  for candidate in "$here/training.yaml" "$here/../../deploy/image/training.yaml"; do
+    if [ -f "$candidate" ]; then training="$candidate"; break; fi
+  done
+fi
+[ -n "$training" ] && [ -f "$training" ] || die "no training.yaml (set ISTIOD_TRAINING_CONFIG)"
+java="${JAVA:-${JAVA_HOME:+$JAVA_HOME/bin/}java}"
+
+# A free loopback port for /ready: nothing answers a connection to it.
+port=18080
+while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
+  port=$((port + 1))
+  [ "$port" -lt 18200 ] || die "no free port in 18080-18199"
+done
+
+scratch="$(mktemp -d "${TMPDIR:-/tmp}/istiod-train.XXXXXX")"
+pid=""
+cleanup() {
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid" 2>/dev/null || true; fi
+  rm -rf "$scratch"
+}
+trap cleanup EXIT
+mkdir -p "$scratch/config" "$(dirname "$archive")"
+cp "$training" "$scratch/config/training.yaml"
+rm -f "$archive"
+
+log "training $jar with $args_file and $training -> $archive"
+# The scratch directory is the working directory (./etc, ./var resolve there) and holds the throwaway CA, so no
+# key material outlives the run.
+(cd "$scratch" && ISTIOD_LOCAL_CA_DIR="$scratch/ca" exec "$java" "@$args_file" -XX:AOTCacheOutput="$archive" \
+  -Xlog:aot=warning:file="$scratch/aot.log" -jar "$jar" discovery --configDir "$scratch/config" \
+  --httpAddr "127.0.0.1:$port" --grpcAddr 127.0.0.1:0 --secureGRPCAddr 127.0.0.1:0 \
+  --httpsAddr 127.0.0.1:0 --monitoringAddr 127.0.0.1:0 >"$scratch/istiod.log" 2>&1) &
+pid=$!
+
+ready() {
+  (exec 3<>"/dev/tcp/127.0.0.1/$port" && printf 'GET /ready HTTP/1.0\r\n\r\n' >&3 && head -n 1 <&3 | grep -q ' 200') \
+    2>/dev/null
+}
+for _ in $(seq 600); do
+  ready && break
+  kill -0 "$pid" 2>/dev/null || { cat "$scratch/istiod.log" >&2; die "istiod exited before /ready"; }
+  sleep 0.2
+done
+ready || { cat "$scratch/istiod.log" >&2; die "istiod was not ready within 120 s"; }
+# The CA's servers (15012, the webhooks) may start just after /ready: give them time, so their classes and the
+# TLS set-up are in the cache too.
+for _ in $(seq 50); do
+  grep -q "admission webhook server listening" "$scratch/istiod.log" && break
+  sleep 0.2
+done
+sleep 1
+kill -TERM "$pid"
+for _ in $(seq 600); do
+  kill -0 "$pid" 2>/dev/null || break
+  sleep 0.2
+done
+status=0
+wait "$pid" || status=$?
+pid=""
+# 143: stopped by SIGTERM before istiod's own handler ran; istiod itself exits 0 on SIGTERM.
+[ "$status" = 0 ] || [ "$status" = 143 ] || { cat "$scratch/istiod.log" >&2; die "istiod exited with $status"; }
+[ -s "$archive" ] || { cat "$scratch/istiod.log" "$scratch/aot.log" >&2; die "no AOT cache was written"; }
+log "wrote $archive ($(du -h "$archive" | cut -f1))"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds Istio's real pilot-agent, istioctl and pilot-discovery (upstream istiod, for the side-by-side benchmark
-# tools/scale/side-by-side.sh) from the Go module proxy and prints the directory that holds them.
+# Builds Istio's real pilot-agent, istioctl and, with WITH_PILOT_DISCOVERY=1, pilot-discovery (upstream istiod, for
+# the side-by-side benchmark tools/scale/side-by-side.sh) from the Go module proxy and prints the directory that
+# holds them.
 #
 # Cache: ${XDG_CACHE_HOME:-$HOME/.cache}/istiod-java/istio-<ISTIO_VERSION>-<revision>/: bin/pilot-agent,
 # bin/istioctl, bin/pilot-discovery and var/lib/istio/envoy/envoy_bootstrap_tmpl.json (the Envoy bootstrap
@@ -67,7 +68,11 @@ discovery_installed() {
   [[ "$out" == *"Version:\"$ISTIO_VERSION\""* && "$out" == *"GitRevision:\"$revision"* ]]
 }
 
-installed() { agent_installed && istioctl_installed && discovery_installed; }
+# pilot-discovery only on request (WITH_PILOT_DISCOVERY=1, as tools/scale/side-by-side.sh sets it): the tests do not
+# need it, and CI should not spend minutes building it.
+want_discovery() { [ "${WITH_PILOT_DISCOVERY:-0}" = 1 ]; }
+
+installed() { agent_installed && istioctl_installed && { ! want_discovery || discovery_installed; }; }
 
 if installed; then
   printf '%s\n' "$bin"
@@ -133,7 +138,7 @@ if ! istioctl_installed; then
     -o "$bin/istioctl" ./istioctl/cmd/istioctl) >&2
 fi
 
-if ! discovery_installed; then
+if want_discovery && ! discovery_installed; then
   log "building pilot-discovery $ISTIO_VERSION (a cold build takes minutes)"
   rm -f "$bin/pilot-discovery"
   (cd "$src" && go build -trimpath -tags vtprotobuf,disable_pgv -ldflags "$ldflags" \

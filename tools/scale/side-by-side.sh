@@ -117,9 +117,9 @@ case "$only" in ''|upstream|istiod-java) ;; *) die "--only must be upstream or i
 KUBE_BIN="${KUBE_BIN:-$("$root/tools/kube/install.sh")}"
 upstream_bin=""
 if [ "$only" != istiod-java ]; then
-  ISTIO_BIN="${ISTIO_BIN:-$("$root/tools/istio/install.sh")}"
+  ISTIO_BIN="${ISTIO_BIN:-$(WITH_PILOT_DISCOVERY=1 "$root/tools/istio/install.sh")}"
   upstream_bin="$ISTIO_BIN/pilot-discovery"
-  [ -x "$upstream_bin" ] || die "$upstream_bin is missing: run tools/istio/install.sh"
+  [ -x "$upstream_bin" ] || die "$upstream_bin is missing: run WITH_PILOT_DISCOVERY=1 tools/istio/install.sh"
 fi
 kubectl="$KUBE_BIN/kubectl"
 jar="$root/istiod/target/istiod.jar"

@@ -160,9 +160,10 @@ class RbacRulesE2ETest {
       await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500))
           .untilAsserted(() -> {
             // Some rules only matter when a proxy calls: once istiod serves, call it as a gateway would.
+            // The CA may still be creating the root just after /ready (it starts on its own thread): call once it
+            // has.
             if (!driven[0] && istiod.ready()) {
-              driven[0] = true;
-              callAsGateway(istiod);
+              driven[0] = callAsGateway(istiod);
             }
             assertThat(istiod.log()).as("istiod's log without %s (in %s)", rule.key(), dir)
                 .containsIgnoringCase("forbidden");
@@ -248,11 +249,12 @@ class RbacRulesE2ETest {
    * A CA request and an SDS request as the gateway, trusting the root istiod keeps in istio-ca-secret. Their
    * outcome does not matter here: with a rule missing, istiod's log shows the refusal.
    */
-  private void callAsGateway(LocalIstiod istiod) {
+  /** Calls istiod's CA and SDS as a gateway would; false when there is no root to trust yet (nothing called). */
+  private boolean callAsGateway(LocalIstiod istiod) {
     Command.Result secret = cluster.kubectl(null, "get", "secret", "istio-ca-secret", "-n", NS, "-o",
         "jsonpath={.data.ca-cert\\.pem}");
     if (!secret.ok() || secret.stdout().isBlank()) {
-      return;
+      return false;
     }
     String root = new String(Base64.getDecoder().decode(secret.stdout().strip()), StandardCharsets.UTF_8);
     String token = gatewayToken();
@@ -271,6 +273,7 @@ class RbacRulesE2ETest {
         throw new IllegalStateException(e);
       }
     }
+    return true;
   }
 
   private String awaitRootCert(String namespace) {

@@ -226,14 +226,17 @@ class CaRootE2ETest {
 
   /** Every data key of istio-ca-secret, as kubectl prints them (base64). */
   static String secretData() {
-    return cluster.kubectl("get", "secret", CA_SECRET, "-n", KubeMesh.ISTIOD_NAMESPACE, "-o",
-        "jsonpath={.data}").stdout();
+    // istiod's CA may create the secret just after /ready (it starts on its own thread).
+    return await(CA_SECRET + " exists").atMost(Duration.ofSeconds(60)).ignoreExceptions()
+        .until(() -> cluster.kubectl("get", "secret", CA_SECRET, "-n", KubeMesh.ISTIOD_NAMESPACE, "-o",
+            "jsonpath={.data}").stdout(), data -> !data.isBlank());
   }
 
   /** The signing root istiod keeps in istio-ca-secret ({@code ca-cert.pem}). */
   static X509Certificate secretRoot() {
-    String base64 = cluster.kubectl("get", "secret", CA_SECRET, "-n", KubeMesh.ISTIOD_NAMESPACE, "-o",
-        "jsonpath={.data.ca-cert\\.pem}").stdout().strip();
+    String base64 = await(CA_SECRET + " exists").atMost(Duration.ofSeconds(60)).ignoreExceptions()
+        .until(() -> cluster.kubectl("get", "secret", CA_SECRET, "-n", KubeMesh.ISTIOD_NAMESPACE, "-o",
+            "jsonpath={.data.ca-cert\\.pem}").stdout().strip(), pem -> !pem.isEmpty());
     return PilotAgentProcess.parseChain(Base64.getDecoder().decode(base64)).getFirst();
   }
 

@@ -8,6 +8,9 @@
 #       [--quiet-ms MS] [--timeout SEC] [--ready-timeout SEC] [--only upstream|istiod-java]
 #       [--results-dir DIR] [--keep]
 #
+# ISTIOD_EXTRA_JVM_FLAGS (space-separated) adds JVM flags to istiod-java's command, for profiling (e.g.
+# -XX:StartFlightRecording=filename=/tmp/istiod.jfr,settings=profile); the report names them with the rest.
+#
 # Defaults: 1000 Services x 2 ready endpoints (Pods) in 4 namespaces, 1000 simulated sidecars, no gateways, all
 # SotW, 20 new streams a second (below upstream's admission limit, see below), 60 s idle window after 5 s of
 # settling, loadgen --quiet-ms 2000 --timeout 600. Runs as root here (the cluster's etcd and apiserver are
@@ -286,7 +289,7 @@ run_control_plane() {
   mkdir -p "$dir/cwd"
   case "$name" in
     upstream) cmd=("$upstream_bin" discovery) ;;
-    istiod-java) cmd=("$JAVA_HOME/bin/java" "${jvm_flags[@]}" -jar "$jar" discovery) ;;
+    istiod-java) cmd=("$JAVA_HOME/bin/java" "${jvm_flags[@]}" ${ISTIOD_EXTRA_JVM_FLAGS:-} -jar "$jar" discovery) ;;
   esac
   cmd+=(--kubeconfig "$KUBECONFIG" --meshConfig "$work/mesh.yaml" --domain cluster.local "${address_flags[@]}")
   reset_cluster
@@ -407,5 +410,5 @@ commit="$(git -C "$root" rev-parse --short HEAD)"
   commit+="-dirty"
 python3 "$here/report.py" --work "$work" --results-dir "$results_dir" --commit "$commit" \
   --load-start "$load_start" --load-end "$(loadavg)" --loadgen "$loadgen" \
-  --jvm-flags="${jvm_flags[*]}" --proxies "$proxies" --gateways "$gateways" --delta-percent "$delta_percent" \
+  --jvm-flags="${jvm_flags[*]}${ISTIOD_EXTRA_JVM_FLAGS:+ $ISTIOD_EXTRA_JVM_FLAGS}" --proxies "$proxies" --gateways "$gateways" --delta-percent "$delta_percent" \
   --connect-rate "$connect_rate" --tag="$tag" --idle-seconds "$idle_seconds" --settle-seconds "$settle_seconds"

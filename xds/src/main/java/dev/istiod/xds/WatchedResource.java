@@ -12,6 +12,6 @@ import java.util.Set;
  */
 public record WatchedResource(String typeUrl, boolean wildcard, Set<String> resourceNames) {
   public WatchedResource {
-    resourceNames = Set.copyOf(resourceNames);
+    resourceNames = ResourceNames.of(resourceNames);
   }
 }

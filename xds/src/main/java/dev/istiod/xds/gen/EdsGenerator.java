@@ -8,6 +8,7 @@ import dev.istiod.model.PushRequest;
 import dev.istiod.model.Service;
 import dev.istiod.model.push.ResolvedDestinationRule;
 import dev.istiod.xds.GenerationResult;
+import dev.istiod.xds.ResourceNames;
 import dev.istiod.xds.TypeUrls;
 import dev.istiod.xds.WatchedResource;
 import dev.istiod.xds.XdsGenerator;
@@ -25,6 +26,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -81,18 +83,28 @@ final class EdsGenerator implements XdsGenerator {
 
   /**
    * The subscribed clusters of the changed hosts: an endpoint change of one service to a proxy watching a thousand
-   * clusters looks at each name's last field ({@code outbound|port|subset|host}) instead of parsing them all.
+   * clusters looks them up in an index of the subscription by host, made once per subscription.
    */
   private static List<String> ofHosts(Set<String> clusters, Set<String> hosts) {
+    Map<String, List<String>> byHost = ResourceNames.view(clusters, BY_HOST);
     List<String> out = new ArrayList<>();
-    for (String cluster : clusters) {
-      String host = cluster.substring(cluster.lastIndexOf('|') + 1);
-      if (hosts.contains(host)
-          && hosts.contains(EnvoyNames.parseCluster(cluster).map(EnvoyNames.SubsetKey::host).orElse(""))) {
-        out.add(cluster);
-      }
+    for (String host : hosts) {
+      out.addAll(byHost.getOrDefault(host, List.of()));
     }
     return out;
+  }
+
+  private static final Function<Set<String>, Map<String, List<String>>> BY_HOST = EdsGenerator::indexByHost;
+
+  /** Subscribed cluster names by the host they name (both {@code outbound|...} and SNI-DNAT forms). */
+  private static Map<String, List<String>> indexByHost(Set<String> clusters) {
+    Map<String, List<String>> byHost = new HashMap<>();
+    for (String cluster : clusters) {
+      EnvoyNames.parseCluster(cluster)
+          .ifPresent(k -> byHost.computeIfAbsent(k.host(), h -> new ArrayList<>()).add(cluster));
+    }
+    byHost.replaceAll((host, names) -> List.copyOf(names));
+    return Map.copyOf(byHost);
   }
 
   /**

@@ -241,6 +241,7 @@ abstract sealed class Connection<ReqT, RespT> permits SotwConnection, DeltaConne
 
   private List<CompletableFuture<Void>> pushTypes(PushRequest request, PushContext context) {
     List<CompletableFuture<Void>> sends = new ArrayList<>();
+    boolean clustersSent = false;
     for (String typeUrl : PushOrder.sort(watched.keySet())) {
       // Incremental pushes reuse the push context, so nothing but endpoints (EDS) or secrets (SDS)
       // can have changed.
@@ -251,7 +252,12 @@ abstract sealed class Connection<ReqT, RespT> permits SotwConnection, DeltaConne
       if (generator == null || !needsPush(generator, request)) {
         continue;
       }
-      sends.add(generateAndSend(watched.get(typeUrl), generator, request, context, null, true));
+      WatchState state = watched.get(typeUrl);
+      String nonceBefore = state.nonceSent;
+      // Clusters that changed warm until Envoy has their endpoints: after CDS went out, EDS goes out too.
+      boolean mayElide = !request.forced() && !(clustersSent && TypeUrls.ENDPOINT.equals(typeUrl));
+      sends.add(generateAndSend(state, generator, request, context, null, true, mayElide));
+      clustersSent |= TypeUrls.CLUSTER.equals(typeUrl) && !state.nonceSent.equals(nonceBefore);
     }
     return sends;
   }
@@ -276,15 +282,19 @@ abstract sealed class Connection<ReqT, RespT> permits SotwConnection, DeltaConne
     if (context == null) {
       return;
     }
-    generateAndSend(state, generator, proxyRequest(), context, only, false);
+    generateAndSend(state, generator, proxyRequest(), context, only, false, false);
   }
 
   private PushRequest proxyRequest() {
     return new PushRequest(Set.of(), Set.of(TriggerReason.PROXY_REQUEST), true, true, lastPushTime);
   }
 
+  /**
+   * Generates one type and sends it. {@code mayElide}: a push may skip the response when the proxy already holds
+   * exactly what was generated (a SotW response repeats every resource; Envoy would compare and drop them all).
+   */
   private CompletableFuture<Void> generateAndSend(WatchState state, XdsGenerator generator, PushRequest request,
-      PushContext context, Set<String> only, boolean isPush) {
+      PushContext context, Set<String> only, boolean isPush, boolean mayElide) {
     WatchedResource w = only == null ? state.toWatched() : new WatchedResource(state.typeUrl, false, only);
     long t0 = System.nanoTime();
     GenerationResult result;
@@ -308,10 +318,17 @@ abstract sealed class Connection<ReqT, RespT> permits SotwConnection, DeltaConne
       // (A debug type's names are its parameters, e.g. config_dump's proxy id, not the names of its answers.)
       result = onlyNamed(result, w.resourceNames());
     }
+    boolean debug = TypeUrls.isDebug(state.typeUrl);
+    if (mayElide && !debug && !result.incremental() && state.holds(result.resources())) {
+      log.debug("ADS: {} PUSH for {} unchanged ({} resources), not sent", TypeUrls.shortName(state.typeUrl), id,
+          result.resources().size());
+      return DONE;
+    }
     CompletableFuture<Void> sent = respond(state, w, result, context, isPush, only != null);
     if (sent == null) {
       return DONE;
     }
+    state.held(debug || result.incremental() || only != null ? null : result.resources());
     long bytes = result.resources().stream().mapToLong(r -> r.resource().getSerializedSize()).sum();
     server.metrics().pushed(state.typeUrl, Duration.ofNanos(System.nanoTime() - t0), bytes);
     log.debug("ADS: {} {} for {} resources:{} {}", TypeUrls.shortName(state.typeUrl),
@@ -343,6 +360,7 @@ abstract sealed class Connection<ReqT, RespT> permits SotwConnection, DeltaConne
     server.metrics().rejected(typeUrl, proxy.id(), detail.getCode());
     if (state != null) {
       state.lastError = detail.getMessage();
+      state.held(null); // it kept its previous config: the next push sends again, as upstream retries
     }
   }
 

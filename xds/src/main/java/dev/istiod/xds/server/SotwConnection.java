@@ -95,6 +95,10 @@ final class SotwConnection extends Connection<DiscoveryRequest, DiscoveryRespons
     state.lastError = "";
     state.nonceAcked = nonce;
     state.versionAcked = request.getVersionInfo();
+    if (!state.alwaysRespond && names.equals(state.requested)) {
+      // The very names of the last request, in its order: a plain ACK, told apart without hashing them all.
+      return Decision.NO;
+    }
     Set<String> previous = state.names();
     boolean previousWildcard = state.wildcard;
     subscribe(state, names, wildcardType);
@@ -117,6 +121,7 @@ final class SotwConnection extends Connection<DiscoveryRequest, DiscoveryRespons
   }
 
   private static void subscribe(WatchState state, List<String> names, boolean wildcardType) {
+    state.requested = names;
     Set<String> set = new HashSet<>(names);
     state.wildcard = wildcardType && (set.isEmpty() || set.contains("*"));
     set.remove("*");

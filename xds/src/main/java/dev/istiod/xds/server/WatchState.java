@@ -1,6 +1,8 @@
 package dev.istiod.xds.server;
 
+import dev.istiod.xds.ResourceNames;
 import dev.istiod.xds.WatchedResource;
+import dev.istiod.xds.XdsResource;
 import java.time.Instant;
 import java.util.HashSet;
 import java.util.List;
@@ -27,8 +29,16 @@ final class WatchState {
   Instant lastSent;
   /** Respond to the next request even if it looks like an ACK (Envoy warming, envoy#13009). */
   boolean alwaysRespond;
+  /** The names of the last SotW request as sent (immutable), to recognise an ACK that repeats them cheaply. */
+  List<String> requested = List.of();
   /** Names the proxy holds from us (delta), so a full result's absences become removals. */
   Set<String> sentNames = new HashSet<>();
+  /**
+   * The resources of the last complete answer of this type, in order; null when the proxy may hold something
+   * else (after an incremental or partial answer, or a NACK). A push that generates the same resources again has
+   * nothing to tell the proxy: with the xDS cache most are the very same objects, so the check is cheap.
+   */
+  private List<XdsResource> held;
 
   WatchState(String typeUrl) {
     this.typeUrl = typeUrl;
@@ -69,7 +79,7 @@ final class WatchState {
 
   private Set<String> frozen() {
     if (frozen == null) {
-      frozen = Set.copyOf(names);
+      frozen = ResourceNames.of(names);
     }
     return frozen;
   }
@@ -82,6 +92,27 @@ final class WatchState {
     nonceSent = nonce;
     versionSent = version;
     lastSent = at;
+  }
+
+  /** Remembers what a sent answer left the proxy holding: all of {@code resources}, or unknown (null). */
+  void held(List<XdsResource> resources) {
+    held = resources;
+  }
+
+  /** True when the proxy already holds exactly {@code resources} (same names, same content, same order). */
+  boolean holds(List<XdsResource> resources) {
+    List<XdsResource> h = held;
+    if (h == null || h.size() != resources.size()) {
+      return false;
+    }
+    for (int i = 0; i < h.size(); i++) {
+      XdsResource a = h.get(i);
+      XdsResource b = resources.get(i);
+      if (a != b && !(a.name().equals(b.name()) && a.resource().equals(b.resource()))) {
+        return false;
+      }
+    }
+    return true;
   }
 
   XdsConnectionSnapshot.Watch snapshot() {

@@ -106,6 +106,21 @@ class GeneratorsTest {
   }
 
   @Test
+  void endpointOnlyPush_reachesEverySubscribedNameOfTheHost_includingSniDnatClusters() throws Exception {
+    // A gateway in AUTO_PASSTHROUGH mode watches outbound_.<port>_.<subset>_.<host> beside outbound|...
+    String sniDnat = "outbound_.9080_._.reviews.default.svc.cluster.local";
+    Scenario s = Scenario.parse(HEADER + SERVICES);
+    PushContext push = s.push();
+    WatchedResource watched = new WatchedResource(TypeUrls.ENDPOINT, false, Set.of(REVIEWS, RATINGS, sniDnat));
+    PushRequest request = PushRequest.endpoints(Set.of(new ServiceKey("reviews.default.svc.cluster.local", "default")));
+
+    for (int i = 0; i < 2; i++) { // the second generation reads the index the first one made
+      GenerationResult r = gens.get(TypeUrls.ENDPOINT).generate(s.proxy, push, watched, request);
+      assertThat(r.resources()).extracting(x -> x.name()).containsExactlyInAnyOrder(REVIEWS, sniDnat);
+    }
+  }
+
+  @Test
   void eds_clusterOfAnUnknownService_getsAnEmptyAssignment() throws Exception {
     Scenario s = Scenario.parse(HEADER + SERVICES);
     String unknown = "outbound|80||gone.default.svc.cluster.local";

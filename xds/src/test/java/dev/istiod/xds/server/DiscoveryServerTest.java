@@ -54,11 +54,13 @@ class DiscoveryServerTest {
 
   @Test
   void fullChange_rebuildsThePushContext_withANewVersion() {
+    StubGenerator clusters = StubGenerator.clusters("a");
     try (FakeDiscoveryServer fake = FakeDiscoveryServer.start(FakeDiscoveryServer.emptyEnvironment(),
-        List.of(StubGenerator.clusters("a")))) {
+        List.of(clusters))) {
       AdsTestClient.Sotw ads = fake.client().sotw(AdsTestClient.sidecarNode("10.0.0.1", "a", "ns"));
       DiscoveryResponse first = ads.requestAndAck(TypeUrls.CLUSTER);
       var before = fake.server().pushContext();
+      clusters.put("b"); // (a push of what the proxy already holds is not sent)
 
       fake.configUpdate(PushRequest.full(TriggerReason.CONFIG,
           Set.of(new ConfigKey(Kind.VIRTUAL_SERVICE, "ns", "vs"))));

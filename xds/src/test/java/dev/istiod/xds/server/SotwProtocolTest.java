@@ -173,6 +173,62 @@ class SotwProtocolTest {
   }
 
   @Test
+  void fullPush_sendsOnlyTheTypesWhoseResourcesChanged() throws Exception {
+    ads.requestAndAck(TypeUrls.CLUSTER);
+    ads.requestAndAck(TypeUrls.ENDPOINT, "a");
+    ads.requestAndAck(TypeUrls.LISTENER);
+    ads.requestAndAck(TypeUrls.ROUTE, "80");
+    lds.put("l3");
+
+    fake.configUpdate(PushRequest.full(TriggerReason.CONFIG, Set.of()));
+
+    // Clusters, endpoints and routes are what the proxy holds: only the listeners go out.
+    DiscoveryResponse r = ads.expect();
+    assertThat(r.getTypeUrl()).isEqualTo(TypeUrls.LISTENER);
+    assertThat(names(r)).containsExactly("l1", "l2", "l3");
+    ads.ack(r);
+    // Nothing else was sent in between: the next message is the answer to a forced push, which sends everything.
+    fake.server().pushAll(PushRequest.forced(TriggerReason.DEBUG));
+    assertThat(ads.expect().getTypeUrl()).isEqualTo(TypeUrls.CLUSTER);
+  }
+
+  @Test
+  void fullPush_thatChangesClusters_sendsTheirEndpointsToo_evenIfUnchanged() throws Exception {
+    ads.requestAndAck(TypeUrls.CLUSTER);
+    ads.requestAndAck(TypeUrls.ENDPOINT, "a");
+    ads.requestAndAck(TypeUrls.LISTENER);
+    cds.put("c");
+
+    fake.configUpdate(PushRequest.full(TriggerReason.CONFIG, Set.of()));
+
+    // Changed clusters warm until Envoy has their endpoints.
+    DiscoveryResponse clusters = ads.expect();
+    assertThat(clusters.getTypeUrl()).isEqualTo(TypeUrls.CLUSTER);
+    assertThat(names(clusters)).containsExactly("a", "b", "c");
+    DiscoveryResponse endpoints = ads.expect();
+    assertThat(clusterNames(endpoints)).containsExactly("a");
+    ads.ack(clusters);
+    ads.ack(endpoints);
+    fake.server().pushAll(PushRequest.forced(TriggerReason.DEBUG));
+    assertThat(ads.expect().getTypeUrl()).isEqualTo(TypeUrls.CLUSTER);
+  }
+
+  @Test
+  void fullPush_afterANack_sendsAgain() throws Exception {
+    ads.request(TypeUrls.CLUSTER);
+    DiscoveryResponse rejected = ads.expect(TypeUrls.CLUSTER);
+    ads.nack(rejected, "cluster a: bad thing");
+    await().until(() -> !watch(TypeUrls.CLUSTER).lastError().isEmpty());
+
+    fake.configUpdate(PushRequest.full(TriggerReason.CONFIG, Set.of()));
+
+    // The proxy kept its previous clusters, so the same ones are not "already held".
+    DiscoveryResponse again = ads.expect();
+    assertThat(again.getTypeUrl()).isEqualTo(TypeUrls.CLUSTER);
+    assertThat(names(again)).containsExactly("a", "b");
+  }
+
+  @Test
   void cdsResubscribe_forcesAnEdsAnswerToWhatLooksLikeAnAck() throws Exception {
     ads.requestAndAck(TypeUrls.CLUSTER);
     DiscoveryResponse edsResponse = ads.requestAndAck(TypeUrls.ENDPOINT, "a");

@@ -1,0 +1,61 @@
+package dev.istiod.xds;
+
+import java.util.AbstractSet;
+import java.util.Collection;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+
+/**
+ * The names a proxy subscribes to for one type: an immutable set that also keeps views derived from it (an index
+ * of EDS cluster names by host, say), computed on first use and shared by every generation that reads the same
+ * subscription. A subscription changes far less often than it is read: a proxy watching a thousand clusters gets
+ * an endpoint push for one service without walking the thousand names again.
+ */
+public final class ResourceNames extends AbstractSet<String> {
+  private static final ResourceNames EMPTY = new ResourceNames(Set.of());
+
+  private final Set<String> names;
+  private final Map<Function<Set<String>, ?>, Object> views = new ConcurrentHashMap<>(2);
+
+  private ResourceNames(Set<String> names) {
+    this.names = names;
+  }
+
+  /** {@code names} itself when it already is one, else an immutable copy. */
+  public static ResourceNames of(Collection<String> names) {
+    if (names instanceof ResourceNames r) {
+      return r;
+    }
+    return names.isEmpty() ? EMPTY : new ResourceNames(Set.copyOf(names));
+  }
+
+  /**
+   * The view {@code derive} makes of these names, made once per set. {@code derive} must be a constant (a static
+   * method reference held in a field) so that later calls find the view, and must return an immutable value.
+   */
+  @SuppressWarnings("unchecked")
+  public static <T> T view(Set<String> names, Function<Set<String>, T> derive) {
+    if (names instanceof ResourceNames r) {
+      return (T) r.views.computeIfAbsent(derive, d -> d.apply(r.names));
+    }
+    return derive.apply(names);
+  }
+
+  @Override
+  public boolean contains(Object o) {
+    return names.contains(o);
+  }
+
+  @Override
+  public Iterator<String> iterator() {
+    return names.iterator();
+  }
+
+  @Override
+  public int size() {
+    return names.size();
+  }
+}

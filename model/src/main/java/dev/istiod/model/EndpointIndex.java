@@ -50,6 +50,8 @@ public final class EndpointIndex {
   /** Per service: its shards. Values are immutable and replaced whole. */
   private final ConcurrentHashMap<ServiceKey, Shards> shards = new ConcurrentHashMap<>();
   private final AtomicLong versions = new AtomicLong();
+  /** Counts changes, incremented after the change is in the map (see {@link #publishedVersion}). */
+  private final AtomicLong published = new AtomicLong();
 
   /**
    * Replaces the endpoints one shard contributes to a service. An empty list removes the shard,
@@ -76,6 +78,9 @@ public final class EndpointIndex {
       }
       return result[0] == PushType.NONE ? old : Shards.of(next, versions.incrementAndGet());
     });
+    if (result[0] != PushType.NONE) {
+      published.incrementAndGet();
+    }
     return result[0];
   }
 
@@ -97,6 +102,16 @@ public final class EndpointIndex {
   public long version(ServiceKey service) {
     Shards s = shards.get(service);
     return s == null ? 0 : s.version();
+  }
+
+  /**
+   * A version of the whole index: it changes after every change of any service's endpoints is visible. Output
+   * generated after reading it is at least as new as it says, as for {@link #version(ServiceKey)}: a change
+   * racing with the generation bumps it afterwards, so what was built from the older endpoints is never taken
+   * for the newer.
+   */
+  public long publishedVersion() {
+    return published.get();
   }
 
   /** The services that have endpoints. */

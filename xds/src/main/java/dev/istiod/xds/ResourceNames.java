@@ -19,6 +19,7 @@ public final class ResourceNames extends AbstractSet<String> {
 
   private final Set<String> names;
   private final Map<Function<Set<String>, ?>, Object> views = new ConcurrentHashMap<>(2);
+  private int hash; // memoised: a set of a thousand names may be a cache key
 
   private ResourceNames(Set<String> names) {
     this.names = names;
@@ -42,6 +43,27 @@ public final class ResourceNames extends AbstractSet<String> {
       return (T) r.views.computeIfAbsent(derive, d -> d.apply(r.names));
     }
     return derive.apply(names);
+  }
+
+  @Override
+  public int hashCode() {
+    int h = hash;
+    if (h == 0) {
+      h = names.hashCode();
+      hash = h;
+    }
+    return h;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    if (o == this) {
+      return true;
+    }
+    if (o instanceof ResourceNames r && r.hashCode() != hashCode()) {
+      return false;
+    }
+    return super.equals(o);
   }
 
   @Override

@@ -351,6 +351,11 @@ public final class SidecarScope {
    * The DestinationRule for a host as seen by {@code proxy}: a rule of the scope's namespace whose
    * workload selector matches the proxy's labels, else the rule without selector.
    */
+  /** Every DestinationRule the scope imports, for any host (proxy-independent). */
+  public java.util.stream.Stream<ResolvedDestinationRule> destinationRules() {
+    return destinationRules.values().stream().flatMap(List::stream);
+  }
+
   public Optional<ResolvedDestinationRule> destinationRule(Proxy proxy, String hostname) {
     ResolvedDestinationRule catchAll = null;
     for (ResolvedDestinationRule dr : destinationRules.getOrDefault(hostname, List.of())) {

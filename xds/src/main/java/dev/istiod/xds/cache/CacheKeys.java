@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The keys of cached xDS output. Each names every input its builder reads — that is the cache's whole
@@ -77,6 +78,53 @@ public final class CacheKeys {
       return Objects.hash(service.hostname(), service.namespace(), proxy, dr.map(d -> d.config().key()));
     }
   }
+
+  /**
+   * Every outbound cluster of a sidecar scope for one kind of proxy, in the scope's service order: the
+   * {@link OutboundClusters} entries of its services, shared whole, so that the second to N-th proxy of a scope
+   * does not look up a thousand entries again. The scope is one object per Sidecar and namespace per push and
+   * compares by identity (it fixes the services and the rules that can apply); what else a service's entry reads
+   * of the proxy is here: its facts, its labels when a rule of the scope selects workloads, and the labels
+   * locality failover compares when failover priority is in force. Stamped with
+   * {@code EndpointIndex.publishedVersion}, as any service's endpoints may shape its clusters.
+   */
+  public record ScopeClusters(SidecarScope scope, ProxyFacts proxy, Map<String, String> selectorLabels,
+      Map<String, String> failoverLabels, MeshConfig mesh, PeerAuthenticationIndex peerAuthentications,
+      boolean credentials) {
+    public ScopeClusters {
+      Objects.requireNonNull(scope, "scope");
+    }
+
+    /** {@code failoverPriority}: {@link #failoverPriority} of the scope, memoised by the caller. */
+    public static ScopeClusters of(ProxyInputs in, ProxyFacts facts, boolean failoverPriority) {
+      return new ScopeClusters(in.scope(), facts,
+          in.scope().readsWorkloadLabels() ? in.proxy().labels() : Map.of(),
+          failoverPriority ? Map.copyOf(LocalityLoadBalancer.proxyLabels(in.proxy(), facts.locality())) : Map.of(),
+          in.mesh(), in.push().peerAuthentications(), in.push().environment().hasCredentials());
+    }
+
+    /** Whether locality failover priority is in force for any service of the scope (mesh-wide or by a rule). */
+    public static boolean failoverPriority(ProxyInputs in) {
+      return in.mesh().getLocalityLbSetting().getFailoverPriorityCount() > 0
+          || in.scope().destinationRules().anyMatch(d -> hasFailoverPriority(d.rule()));
+    }
+  }
+
+  /**
+   * The load assignments of a whole EDS subscription of outbound clusters, in name order: the
+   * {@link LoadAssignment} entries of its names, shared whole by proxies of the same scope and facts that
+   * subscribe to the same names (sidecars of a scope all do). Keyed as {@link ScopeClusters} plus the names;
+   * stamped with {@code EndpointIndex.publishedVersion}.
+   */
+  public record ScopeAssignments(ScopeClusters scope, Set<String> clusters) {
+    public static ScopeAssignments of(ProxyInputs in, ProxyFacts facts, Set<String> clusters,
+        boolean failoverPriority) {
+      return new ScopeAssignments(ScopeClusters.of(in, facts, failoverPriority), clusters);
+    }
+  }
+
+  /** The key under which {@link ScopeClusters#failoverPriority} of a scope is memoised (by identity). */
+  public record ScopeFailover(SidecarScope scope) {}
 
   /**
    * The load assignment of one cluster name for one proxy: the service and DestinationRule the name

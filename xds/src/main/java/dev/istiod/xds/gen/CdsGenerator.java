@@ -57,13 +57,14 @@ final class CdsGenerator implements XdsGenerator {
     List<XdsResource> clusters = new ArrayList<>();
     ClusterBuilder outbound = new ClusterBuilder(in);
     CacheKeys.ProxyFacts facts = cache.enabled() ? CacheKeys.ProxyFacts.of(in) : null;
-    for (Service s : in.scope().services()) {
-      try {
-        clusters.addAll(outboundClusters(in, facts, outbound, s));
-      } catch (RuntimeException e) {
-        // One service's bad input must not cost the proxy every other cluster.
-        log.error("{}: skipping clusters of {}/{}: {}", proxy.id(), s.namespace(), s.hostname(), e.toString(), e);
-      }
+    if (facts == null) {
+      clusters.addAll(outboundOfScope(in, null, outbound));
+    } else {
+      boolean failover = cache.get(push, new CacheKeys.ScopeFailover(in.scope()), 0,
+          () -> CacheKeys.ScopeClusters.failoverPriority(in));
+      long endpoints = push.environment().endpointIndex().publishedVersion();
+      clusters.addAll(cache.get(push, CacheKeys.ScopeClusters.of(in, facts, failover), endpoints,
+          () -> outboundOfScope(in, facts, outbound)));
     }
     List<Cluster> local = new ArrayList<>();
     SpecialClusters special = new SpecialClusters(in);
@@ -87,6 +88,20 @@ final class CdsGenerator implements XdsGenerator {
       }
     }
     return new GenerationResult(out, java.util.Set.of(), false, out.size() + " clusters");
+  }
+
+  /** The outbound clusters of every service in the proxy's scope, in the scope's order. */
+  private List<XdsResource> outboundOfScope(ProxyInputs in, CacheKeys.ProxyFacts facts, ClusterBuilder builder) {
+    List<XdsResource> clusters = new ArrayList<>();
+    for (Service s : in.scope().services()) {
+      try {
+        clusters.addAll(outboundClusters(in, facts, builder, s));
+      } catch (RuntimeException e) {
+        // One service's bad input must not cost the proxy every other cluster.
+        log.error("{}: skipping clusters of {}/{}: {}", in.proxy().id(), s.namespace(), s.hostname(), e.toString(), e);
+      }
+    }
+    return List.copyOf(clusters);
   }
 
   /**

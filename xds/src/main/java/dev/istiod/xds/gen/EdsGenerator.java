@@ -71,40 +71,70 @@ final class EdsGenerator implements XdsGenerator {
         ? request.configsUpdated().stream().filter(k -> k.kind() == Kind.ENDPOINTS).map(ConfigKey::name)
             .collect(Collectors.toSet())
         : Set.of();
-    List<XdsResource> out = new ArrayList<>();
     CachedHosts hosts = cache.enabled() ? new CachedHosts(in) : null;
-    for (String cluster : new TreeSet<>(incremental ? ofHosts(watched.resourceNames(), changedHosts)
-        : watched.resourceNames())) {
-      out.add(hosts == null ? assignment(in, cluster) : hosts.assignment(cluster));
+    List<XdsResource> out;
+    if (incremental || hosts == null || !ResourceNames.view(watched.resourceNames(), ALL_OUTBOUND)) {
+      out = new ArrayList<>();
+      for (String cluster : new TreeSet<>(incremental ? ofHosts(watched.resourceNames(), changedHosts)
+          : watched.resourceNames())) {
+        out.add(hosts == null ? assignment(in, cluster) : hosts.assignment(cluster));
+      }
+    } else {
+      // The whole answer, shared by the proxies of a scope that watch the same clusters.
+      boolean failover = cache.get(push, new CacheKeys.ScopeFailover(in.scope()), 0,
+          () -> CacheKeys.ScopeClusters.failoverPriority(in));
+      long endpoints = push.environment().endpointIndex().publishedVersion();
+      var key = CacheKeys.ScopeAssignments.of(in, hosts.facts, ResourceNames.of(watched.resourceNames()), failover);
+      out = cache.get(push, key, endpoints, () -> ResourceNames.view(watched.resourceNames(), SORTED).stream()
+          .map(hosts::assignment).toList());
     }
     return new GenerationResult(out, Set.of(), incremental,
         out.size() + (incremental ? " changed" : "") + " load assignments");
   }
 
+  private static final Function<Set<String>, Boolean> ALL_OUTBOUND = names -> names.stream()
+      .allMatch(n -> EnvoyNames.parseCluster(n).filter(k -> k.direction() == EnvoyNames.Direction.OUTBOUND)
+          .isPresent());
+  private static final Function<Set<String>, List<String>> SORTED = names -> names.stream().sorted().toList();
+
   /**
-   * The subscribed clusters of the changed hosts: an endpoint change of one service to a proxy watching a thousand
-   * clusters looks them up in an index of the subscription by host, made once per subscription.
+   * The subscribed clusters of the changed hosts. An endpoint change of one service to a proxy watching a thousand
+   * clusters compares name endings ({@code ...|host}, or {@code ..._.host} for SNI-DNAT clusters) without
+   * allocating, and parses only the names that end in a changed host. (An index of the subscription by host would
+   * cost every proxy a map of its thousand names, for a walk that takes microseconds.)
    */
   private static List<String> ofHosts(Set<String> clusters, Set<String> hosts) {
-    Map<String, List<String>> byHost = ResourceNames.view(clusters, BY_HOST);
     List<String> out = new ArrayList<>();
-    for (String host : hosts) {
-      out.addAll(byHost.getOrDefault(host, List.of()));
+    if (hosts.size() > FEW_HOSTS) {
+      // Many services changed at once: parse each name once instead of comparing it with every host.
+      for (String cluster : clusters) {
+        if (EnvoyNames.parseCluster(cluster).filter(k -> hosts.contains(k.host())).isPresent()) {
+          out.add(cluster);
+        }
+      }
+      return out;
+    }
+    for (String cluster : clusters) {
+      for (String host : hosts) {
+        if (endsWithHost(cluster, host)
+            && EnvoyNames.parseCluster(cluster).filter(k -> hosts.contains(k.host())).isPresent()) {
+          out.add(cluster);
+          break;
+        }
+      }
     }
     return out;
   }
 
-  private static final Function<Set<String>, Map<String, List<String>>> BY_HOST = EdsGenerator::indexByHost;
+  private static final int FEW_HOSTS = 8;
 
-  /** Subscribed cluster names by the host they name (both {@code outbound|...} and SNI-DNAT forms). */
-  private static Map<String, List<String>> indexByHost(Set<String> clusters) {
-    Map<String, List<String>> byHost = new HashMap<>();
-    for (String cluster : clusters) {
-      EnvoyNames.parseCluster(cluster)
-          .ifPresent(k -> byHost.computeIfAbsent(k.host(), h -> new ArrayList<>()).add(cluster));
+  private static boolean endsWithHost(String cluster, String host) {
+    int at = cluster.length() - host.length() - 1;
+    if (at < 0 || !cluster.endsWith(host)) {
+      return false;
     }
-    byHost.replaceAll((host, names) -> List.copyOf(names));
-    return Map.copyOf(byHost);
+    char before = cluster.charAt(at);
+    return before == '|' || before == '.';
   }
 
   /**

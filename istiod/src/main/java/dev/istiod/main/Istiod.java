@@ -274,11 +274,7 @@ final class Istiod implements AutoCloseable {
   private KubernetesClient openKubeClient() throws IOException {
     io.fabric8.kubernetes.client.Config config;
     if (options.kubeconfig() != null) {
-      if (!Files.isReadable(options.kubeconfig())) {
-        throw new IOException("kubeconfig " + options.kubeconfig() + " is not readable");
-      }
-      config = io.fabric8.kubernetes.client.Config.fromKubeconfig(null, Files.readString(options.kubeconfig()),
-          options.kubeconfig().toString());
+      config = KubeconfigFile.read(options.kubeconfig());
     } else if (options.inCluster()) {
       config = io.fabric8.kubernetes.client.Config.autoConfigure(null);
     } else {

@@ -106,6 +106,7 @@ public final class KubeConfigStore implements ConfigStore, AutoCloseable {
     }
     SharedIndexInformer<CustomResourceDefinition> informer =
         client.apiextensions().v1().customResourceDefinitions().runnableInformer(0);
+    informer.itemStore(new CrdSummaryStore());
     informer.addEventHandler(new ResourceEventHandler<>() {
       @Override
       public void onAdd(CustomResourceDefinition crd) {

@@ -114,8 +114,9 @@ final class EdsGenerator implements XdsGenerator {
       }
       return out;
     }
+    String[] few = hosts.toArray(String[]::new);
     for (String cluster : clusters) {
-      for (String host : hosts) {
+      for (String host : few) {
         if (endsWithHost(cluster, host)
             && EnvoyNames.parseCluster(cluster).filter(k -> hosts.contains(k.host())).isPresent()) {
           out.add(cluster);

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -89,8 +90,41 @@ final class ProxyMatcher {
    * listener per port), in the Service's port order.
    */
   List<ServiceTarget> targets(String namespace, Map<String, String> labels, List<PodInfo.ContainerPort> ports) {
+    List<KubeService> services = servicesInNamespace.apply(namespace);
+    NamespaceMemo memo = memos.get(namespace);
+    if (memo == null || memo.services() != services) {
+      memo = new NamespaceMemo(services, new ConcurrentHashMap<>());
+      memos.put(namespace, memo);
+    }
+    Selection selection = new Selection(Map.copyOf(labels), List.copyOf(ports));
+    List<ServiceTarget> known = memo.targets().get(selection);
+    if (known != null) {
+      return known;
+    }
+    List<ServiceTarget> out = match(services, labels, ports);
+    if (memo.targets().size() >= MEMO_LIMIT) {
+      memo.targets().clear();
+    }
+    memo.targets().put(selection, out);
+    return out;
+  }
+
+  /**
+   * The targets of a namespace's Services, remembered per Pod labels and ports for as long as the namespace's
+   * Service list is the same object (the controller replaces it whole on every Service change): every generation
+   * of every proxy asks, and a namespace with hundreds of Services would be walked for each.
+   */
+  private record NamespaceMemo(List<KubeService> services, ConcurrentHashMap<Selection, List<ServiceTarget>> targets) {}
+
+  private record Selection(Map<String, String> labels, List<PodInfo.ContainerPort> ports) {}
+
+  private static final int MEMO_LIMIT = 10_000;
+  private final ConcurrentHashMap<String, NamespaceMemo> memos = new ConcurrentHashMap<>();
+
+  private static List<ServiceTarget> match(List<KubeService> services, Map<String, String> labels,
+      List<PodInfo.ContainerPort> ports) {
     List<ServiceTarget> out = new ArrayList<>();
-    for (KubeService svc : servicesInNamespace.apply(namespace)) {
+    for (KubeService svc : services) {
       if (!svc.selects(labels)) {
         continue;
       }

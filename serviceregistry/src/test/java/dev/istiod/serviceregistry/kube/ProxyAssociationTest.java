@@ -101,6 +101,23 @@ class ProxyAssociationTest {
   }
 
   @Test
+  void serviceChange_afterTargetsWereAskedFor_isSeenByTheNextAsk() {
+    Proxy proxy = sidecar("default", "whatever", "10.0.0.1");
+    assertThat(controller.matcher().targets(proxy)).extracting(t -> t.port().port()).containsExactly(9080, 9090);
+
+    apply(service("""
+        apiVersion: v1
+        kind: Service
+        metadata: {name: other, namespace: default}
+        spec: {clusterIP: 10.96.0.11, selector: {version: v1}, ports: [{name: http, port: 80}]}
+        """));
+
+    assertThat(controller.matcher().targets(proxy)).extracting(t -> t.service().hostname(), t -> t.port().port())
+        .containsExactlyInAnyOrder(tuple("other.default.svc.cluster.local", 80),
+            tuple("reviews.default.svc.cluster.local", 9080), tuple("reviews.default.svc.cluster.local", 9090));
+  }
+
+  @Test
   void podLabelChange_changesWhichServicesItImplements() {
     apply(pod("default", "reviews-1", List.of("10.0.0.1"), "reviews", "node-a", "app=other"));
     assertThat(controller.matcher().targets(sidecar("default", "reviews-1", "10.0.0.1")))

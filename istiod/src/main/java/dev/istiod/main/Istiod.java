@@ -393,9 +393,10 @@ final class Istiod implements AutoCloseable {
           return;
         }
         if (System.nanoTime() > nextLog) {
-          log.info("waiting for caches to sync (configs {}, kubernetes services {}, mesh config {})",
-              configStore.hasSynced(), kubeServices == null || kubeServices.hasSynced(),
-              meshWatcher == null || meshWatcher.hasSynced());
+          log.info("waiting for caches to sync (configs {}, service entries {}, kubernetes services {}, "
+              + "mesh config {}, credentials {})", configStore.hasSynced(), serviceEntries.hasSynced(),
+              kubeServices == null || kubeServices.hasSynced(), meshWatcher == null || meshWatcher.hasSynced(),
+              credentials == null || credentials.hasSynced());
           nextLog = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         }
         Thread.sleep(10);

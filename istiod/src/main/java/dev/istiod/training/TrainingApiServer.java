@@ -47,7 +47,7 @@ import javax.net.ssl.SSLServerSocket;
  * listens on a free loopback port, writes {@code DIR/kubeconfig} (its CA and a bearer token),
  * and exits when its standard input closes or after five minutes, whichever comes first.
  */
-public final class TrainingApiServer {
+public final class TrainingApiServer implements AutoCloseable {
   private static final Duration MAX_LIFETIME = Duration.ofMinutes(5);
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String TOKEN = "training-token";
@@ -55,6 +55,7 @@ public final class TrainingApiServer {
   /** "group/version/plural" -> "namespace/name" -> object. Guarded by itself. */
   private final Map<String, Map<String, ObjectNode>> store = new HashMap<>();
   private final CountDownLatch stopped = new CountDownLatch(1);
+  private final ServerSocket listener;
   private long resourceVersion = 1000;
 
   public static void main(String[] args) throws Exception {
@@ -62,15 +63,29 @@ public final class TrainingApiServer {
       System.err.println("usage: TrainingApiServer DIR [TRAINING_YAML]");
       System.exit(2);
     }
-    Path dir = Path.of(args[0]);
-    TrainingApiServer server = new TrainingApiServer();
-    for (ObjectNode o : TrainingCluster.objects(args.length == 2 ? Path.of(args[1]) : null)) {
-      server.put(o);
+    try (TrainingApiServer server = start(Path.of(args[0]), args.length == 2 ? Path.of(args[1]) : null)) {
+      System.err.println("training API server on https://127.0.0.1:" + server.port());
+      Thread stdin = new Thread(() -> {
+        try {
+          while (System.in.read() >= 0) {
+            // only the end of input matters
+          }
+        } catch (IOException e) {
+          // closed
+        }
+        server.stopped.countDown();
+      }, "training-apiserver-stdin");
+      stdin.setDaemon(true);
+      stdin.start();
+      server.stopped.await(MAX_LIFETIME.toSeconds(), TimeUnit.SECONDS);
     }
-    server.serve(dir);
   }
 
-  private void serve(Path dir) throws Exception {
+  /**
+   * Listens on a free loopback port with the synthetic cluster (and {@code trainingYaml}'s Istio
+   * configs, if given) and writes {@code dir/kubeconfig}.
+   */
+  static TrainingApiServer start(Path dir, Path trainingYaml) throws Exception {
     KeyPair keys = KeyPairGenerator.getInstance("EC").generateKeyPair();
     X509Certificate cert = Certificates.leaf(new Certificates.LeafSpec(keys.getPublic(), List.of("127.0.0.1"),
         false, Instant.now(), Duration.ofHours(1)), selfSigned(keys), keys.getPrivate());
@@ -81,30 +96,31 @@ public final class TrainingApiServer {
     kmf.init(ks, new char[0]);
     SSLContext tls = SSLContext.getInstance("TLS");
     tls.init(kmf.getKeyManagers(), null, null);
-
     SSLServerSocket listener = (SSLServerSocket) tls.getServerSocketFactory()
         .createServerSocket(0, 64, InetAddress.getLoopbackAddress());
-    Thread acceptor = new Thread(() -> accept(listener), "training-apiserver");
+    TrainingApiServer server = new TrainingApiServer(listener);
+    for (ObjectNode o : TrainingCluster.objects(trainingYaml)) {
+      server.put(o);
+    }
+    Thread acceptor = new Thread(server::accept, "training-apiserver");
     acceptor.setDaemon(true);
     acceptor.start();
-    int port = listener.getLocalPort();
     Files.createDirectories(dir);
-    Files.writeString(dir.resolve("kubeconfig"), kubeconfig(port, Pem.encode(cert)));
-    System.err.println("training API server on https://127.0.0.1:" + port);
+    Files.writeString(dir.resolve("kubeconfig"), kubeconfig(server.port(), Pem.encode(cert)));
+    return server;
+  }
 
-    Thread stdin = new Thread(() -> {
-      try {
-        while (System.in.read() >= 0) {
-          // only the end of input matters
-        }
-      } catch (IOException e) {
-        // closed
-      }
-      stopped.countDown();
-    }, "training-apiserver-stdin");
-    stdin.setDaemon(true);
-    stdin.start();
-    stopped.await(MAX_LIFETIME.toSeconds(), TimeUnit.SECONDS);
+  private TrainingApiServer(ServerSocket listener) {
+    this.listener = listener;
+  }
+
+  int port() {
+    return listener.getLocalPort();
+  }
+
+  /** Stops listening and ends every watch; connections close as their handlers return. */
+  @Override
+  public void close() throws IOException {
     stopped.countDown();
     listener.close();
   }
@@ -135,7 +151,7 @@ public final class TrainingApiServer {
 
   // ---- requests ----
 
-  private void accept(ServerSocket listener) {
+  private void accept() {
     while (!listener.isClosed()) {
       try {
         Socket socket = listener.accept();

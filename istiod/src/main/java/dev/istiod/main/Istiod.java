@@ -284,7 +284,8 @@ final class Istiod implements AutoCloseable {
     } else {
       return null;
     }
-    KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build();
+    KubernetesClient client = new KubernetesClientBuilder().withConfig(config)
+        .withKubernetesSerialization(KubeSerialization.withoutManagedFields()).build();
     closeables.add(client);
     log.info("using the Kubernetes API server at {}", config.getMasterUrl());
     return client;

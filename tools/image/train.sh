@@ -4,11 +4,14 @@
 #
 #   tools/image/train.sh JAR ARCHIVE
 #
-# starts istiod from JAR with the image's JVM flags (jvm.args) plus -XX:AOTCacheOutput=ARCHIVE, on the embedded
-# default (no cluster; a config directory holding training.yaml, a small mesh of every kind istiod reads before
-# /ready; a throwaway CA; all in a scratch directory that is removed), waits for /ready and for the CA's
-# servers, and stops it with SIGTERM; at exit the JVM writes ARCHIVE (a second JVM assembles
-# it). Run istiod exactly as the image does to use it:
+# starts istiod from JAR with the image's JVM flags (jvm.args) plus -XX:AOTCacheOutput=ARCHIVE, on a config
+# directory holding training.yaml (a small mesh of every kind istiod reads before /ready) and, so that the
+# Kubernetes path (client, TLS, JSON model decoding, informers, registries) is in the cache too, against a
+# stand-in API server from the same jar (dev.istiod.training.TrainingApiServer: a few hundred synthetic
+# Services, Pods and EndpointSlices, Istio's CRDs, training.yaml's configs; loopback only, gone with the run);
+# a throwaway CA; all in a scratch directory that is removed. It waits for /ready and for the CA's servers,
+# and stops istiod with SIGTERM; at exit the JVM writes ARCHIVE (a second JVM assembles it).
+# TRAIN_WITHOUT_KUBE=1 trains on the config directory alone. Run istiod exactly as the image does to use it:
 #
 #   java @jvm.args -XX:AOTCache=ARCHIVE -jar JAR discovery ...
 #
@@ -55,9 +58,10 @@ while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
 done
 
 scratch="$(mktemp -d "${TMPDIR:-/tmp}/istiod-train.XXXXXX")"
-pid=""
+pid="" apiserver_pid=""
 cleanup() {
   if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid" 2>/dev/null || true; fi
+  if [ -n "$apiserver_pid" ] && kill -0 "$apiserver_pid" 2>/dev/null; then kill -KILL "$apiserver_pid" 2>/dev/null || true; fi
   rm -rf "$scratch"
 }
 trap cleanup EXIT
@@ -65,11 +69,30 @@ mkdir -p "$scratch/config" "$(dirname "$archive")"
 cp "$training" "$scratch/config/training.yaml"
 rm -f "$archive"
 
-log "training $jar with $args_file and $training -> $archive"
+kube_flags=()
+if [ -z "${TRAIN_WITHOUT_KUBE:-}" ]; then
+  # The stand-in API server (a plain JVM, not the one being trained) lives as long as its standard input: the
+  # FIFO this script holds open on fd 5. It writes its kubeconfig (CA, token, port) once it listens.
+  mkfifo "$scratch/apiserver.stdin"
+  "$java" -cp "$jar" dev.istiod.training.TrainingApiServer "$scratch/kube" "$training" \
+    <"$scratch/apiserver.stdin" >"$scratch/apiserver.log" 2>&1 &
+  apiserver_pid=$!
+  exec 5>"$scratch/apiserver.stdin"
+  for _ in $(seq 300); do
+    [ -s "$scratch/kube/kubeconfig" ] && break
+    kill -0 "$apiserver_pid" 2>/dev/null || { cat "$scratch/apiserver.log" >&2; die "the training API server exited"; }
+    sleep 0.1
+  done
+  [ -s "$scratch/kube/kubeconfig" ] || { cat "$scratch/apiserver.log" >&2; die "the training API server did not start"; }
+  kube_flags=(--kubeconfig "$scratch/kube/kubeconfig")
+fi
+
+log "training $jar with $args_file and $training${kube_flags:+ and a stand-in API server} -> $archive"
 # The scratch directory is the working directory (./etc, ./var resolve there) and holds the throwaway CA, so no
 # key material outlives the run.
-(cd "$scratch" && ISTIOD_LOCAL_CA_DIR="$scratch/ca" exec "$java" "@$args_file" -XX:AOTCacheOutput="$archive" \
-  -Xlog:aot=warning:file="$scratch/aot.log" -jar "$jar" discovery --configDir "$scratch/config" \
+(cd "$scratch" && ISTIOD_LOCAL_CA_DIR="$scratch/ca" POD_NAME=istiod-training exec "$java" "@$args_file" \
+  -XX:AOTCacheOutput="$archive" -Xlog:aot=warning:file="$scratch/aot.log" -jar "$jar" discovery \
+  "${kube_flags[@]}" --configDir "$scratch/config" \
   --httpAddr "127.0.0.1:$port" --grpcAddr 127.0.0.1:0 --secureGRPCAddr 127.0.0.1:0 \
   --httpsAddr 127.0.0.1:0 --monitoringAddr 127.0.0.1:0 >"$scratch/istiod.log" 2>&1) &
 pid=$!
@@ -99,6 +122,11 @@ done
 status=0
 wait "$pid" || status=$?
 pid=""
+if [ -n "$apiserver_pid" ]; then
+  exec 5>&-
+  wait "$apiserver_pid" || true
+  apiserver_pid=""
+fi
 # 143: stopped by SIGTERM before istiod's own handler ran; istiod itself exits 0 on SIGTERM.
 [ "$status" = 0 ] || [ "$status" = 143 ] || { cat "$scratch/istiod.log" >&2; die "istiod exited with $status"; }
 [ -s "$archive" ] || { cat "$scratch/istiod.log" "$scratch/aot.log" >&2; die "no AOT cache was written"; }

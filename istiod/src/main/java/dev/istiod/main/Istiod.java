@@ -280,7 +280,8 @@ final class Istiod implements AutoCloseable {
     } else {
       return null;
     }
-    KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build();
+    KubernetesClient client = new KubernetesClientBuilder().withConfig(config)
+        .withKubernetesSerialization(KubeSerialization.withoutManagedFields()).build();
     closeables.add(client);
     log.info("using the Kubernetes API server at {}", config.getMasterUrl());
     return client;
@@ -389,9 +390,10 @@ final class Istiod implements AutoCloseable {
           return;
         }
         if (System.nanoTime() > nextLog) {
-          log.info("waiting for caches to sync (configs {}, kubernetes services {}, mesh config {})",
-              configStore.hasSynced(), kubeServices == null || kubeServices.hasSynced(),
-              meshWatcher == null || meshWatcher.hasSynced());
+          log.info("waiting for caches to sync (configs {}, service entries {}, kubernetes services {}, "
+              + "mesh config {}, credentials {})", configStore.hasSynced(), serviceEntries.hasSynced(),
+              kubeServices == null || kubeServices.hasSynced(), meshWatcher == null || meshWatcher.hasSynced(),
+              credentials == null || credentials.hasSynced());
           nextLog = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         }
         Thread.sleep(10);

@@ -6,6 +6,8 @@ import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Upstream's ClusterNodeAuthorizer over a Pod informer: the caller must be a trusted node account,
@@ -13,6 +15,7 @@ import java.util.Set;
  * on the same node must run as the requested identity.
  */
 public final class PodNodeAuthorizer implements NodeAuthorizer, AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(PodNodeAuthorizer.class);
   private static final String SA_NODE_INDEX = "saNode";
 
   private final Set<String> trustedAccounts;
@@ -30,6 +33,11 @@ public final class PodNodeAuthorizer implements NodeAuthorizer, AutoCloseable {
       }
       return List.of(saNode(node, pod.getMetadata().getNamespace(), sa));
     }));
+    // fabric8 gives up on an informer whose first LIST fails; keep trying, as client-go does.
+    pods.exceptionHandler((started, t) -> {
+      log.warn("Pod informer of the node authorizer: {}; retrying", t.toString());
+      return true;
+    });
     pods.start();
   }
 

@@ -75,6 +75,12 @@ public final class KubeCredentials implements CredentialsController, AutoCloseab
       list = list.withoutField("type", type);
     }
     this.secrets = list.runnableInformer(0);
+    // fabric8 gives up on an informer whose first LIST fails (a timeout under load, the apiserver
+    // restarting) and readiness waits for this one: keep listing and watching, as client-go does.
+    secrets.exceptionHandler((started, t) -> {
+      log.warn("Secret informer: {}; retrying", t.toString());
+      return true;
+    });
   }
 
   /** Starts the informer; {@link #hasSynced} turns true once it has listed every Secret. */

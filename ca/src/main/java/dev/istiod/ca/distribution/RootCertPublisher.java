@@ -62,6 +62,15 @@ public final class RootCertPublisher implements AutoCloseable {
     this.namespaces = client.namespaces().runnableInformer(0);
     this.configMaps = client.configMaps().inAnyNamespace().withField("metadata.name", configMapName)
         .runnableInformer(0);
+    // fabric8 gives up on an informer whose first LIST fails; keep trying, as client-go does.
+    namespaces.exceptionHandler((started, t) -> {
+      log.warn("Namespace informer of the root-cert publisher: {}; retrying", t.toString());
+      return true;
+    });
+    configMaps.exceptionHandler((started, t) -> {
+      log.warn("ConfigMap informer of the root-cert publisher: {}; retrying", t.toString());
+      return true;
+    });
   }
 
   /** Starts both informers; every existing namespace is synced as the informer lists it. */

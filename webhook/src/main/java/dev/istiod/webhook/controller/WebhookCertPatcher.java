@@ -57,6 +57,11 @@ public final class WebhookCertPatcher implements AutoCloseable {
         .mutatingWebhookConfigurations().withLabel(WebhookControllers.REVISION_LABEL, options.revision())
         .runnableInformer(options.resync().toMillis());
     inf.addEventHandler(WebhookControllers.enqueue(queue));
+    // fabric8 gives up on an informer whose first LIST fails; keep trying, as client-go does.
+    inf.exceptionHandler((started, t) -> {
+      log.warn("MutatingWebhookConfiguration informer: {}; retrying", t.toString());
+      return true;
+    });
     informer = inf;
     inf.start();
   }

@@ -26,6 +26,11 @@ public final class InjectorConfigMapWatcher implements Supplier<InjectionSetting
   private InjectorConfigMapWatcher(KubernetesClient client, String namespace, String name) {
     this.name = name;
     this.informer = client.configMaps().inNamespace(namespace).withName(name).runnableInformer(0);
+    // fabric8 gives up on an informer whose first LIST fails; keep trying, as client-go does.
+    informer.exceptionHandler((started, t) -> {
+      log.warn("ConfigMap {} informer: {}; retrying", name, t.toString());
+      return true;
+    });
     informer.addEventHandler(new ResourceEventHandler<>() {
       @Override
       public void onAdd(ConfigMap cm) {

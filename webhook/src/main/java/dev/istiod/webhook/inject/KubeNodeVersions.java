@@ -5,6 +5,8 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.util.List;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The cluster's kubelet versions from a Node informer, for {@code ENABLE_NATIVE_SIDECARS=auto}.
@@ -12,6 +14,8 @@ import java.util.Optional;
  * counts istiod meets.
  */
 public final class KubeNodeVersions implements NativeSidecars.NodeVersions, AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(KubeNodeVersions.class);
+
   private final SharedIndexInformer<Node> informer;
 
   private KubeNodeVersions(SharedIndexInformer<Node> informer) {
@@ -20,7 +24,14 @@ public final class KubeNodeVersions implements NativeSidecars.NodeVersions, Auto
 
   /** Starts watching Nodes; answers from the cache once {@link #hasSynced()}. */
   public static KubeNodeVersions start(KubernetesClient client) {
-    return new KubeNodeVersions(client.nodes().inform());
+    SharedIndexInformer<Node> informer = client.nodes().runnableInformer(0);
+    // fabric8 gives up on an informer whose first LIST fails; keep trying, as client-go does.
+    informer.exceptionHandler((started, t) -> {
+      log.warn("Node informer: {}; retrying", t.toString());
+      return true;
+    });
+    informer.start();
+    return new KubeNodeVersions(informer);
   }
 
   public boolean hasSynced() {

@@ -5,13 +5,14 @@
 #   tools/image/train.sh JAR ARCHIVE
 #
 # starts istiod from JAR with the image's JVM flags (jvm.args) plus -XX:AOTCacheOutput=ARCHIVE, on a config
-# directory holding training.yaml (a small mesh of every kind istiod reads before /ready) and, so that the
-# Kubernetes path (client, TLS, JSON model decoding, informers, registries) is in the cache too, against a
-# stand-in API server from the same jar (dev.istiod.training.TrainingApiServer: a few hundred synthetic
-# Services, Pods and EndpointSlices, Istio's CRDs, training.yaml's configs; loopback only, gone with the run);
-# a throwaway CA; all in a scratch directory that is removed. It waits for /ready and for the CA's servers,
-# and stops istiod with SIGTERM; at exit the JVM writes ARCHIVE (a second JVM assembles it).
-# TRAIN_WITHOUT_KUBE=1 trains on the config directory alone. Run istiod exactly as the image does to use it:
+# directory holding training.yaml (a small mesh of every kind istiod reads before /ready); a throwaway CA; all
+# in a scratch directory that is removed. It waits for /ready and for the CA's servers, and stops istiod with
+# SIGTERM; at exit the JVM writes ARCHIVE (a second JVM assembles it).
+# TRAIN_WITH_KUBE=1 also points the run at a stand-in API server from the same jar
+# (dev.istiod.training.TrainingApiServer: a few hundred synthetic Services, Pods and EndpointSlices, Istio's
+# CRDs, training.yaml's configs; loopback only, gone with the run), so that the Kubernetes path is in the cache
+# too. Off by default: an image trained that way exits at start in deploy-tests' ImageContractE2ETest (not yet
+# understood). Run istiod exactly as the image does to use it:
 #
 #   java @jvm.args -XX:AOTCache=ARCHIVE -jar JAR discovery ...
 #
@@ -70,7 +71,7 @@ cp "$training" "$scratch/config/training.yaml"
 rm -f "$archive"
 
 kube_flags=()
-if [ -z "${TRAIN_WITHOUT_KUBE:-}" ]; then
+if [ -n "${TRAIN_WITH_KUBE:-}" ]; then
   # The stand-in API server (a plain JVM, not the one being trained) lives as long as its standard input: the
   # FIFO this script holds open on fd 5. It writes its kubeconfig (CA, token, port) once it listens.
   mkfifo "$scratch/apiserver.stdin"

@@ -95,8 +95,13 @@ public final class CacheKeys {
       Objects.requireNonNull(scope, "scope");
     }
 
-    /** {@code failoverPriority}: {@link #failoverPriority} of the scope, memoised by the caller. */
-    public static ScopeClusters of(ProxyInputs in, ProxyFacts facts, boolean failoverPriority) {
+    /** The key for {@code in}'s scope; whether failover priority is in force is looked up once per scope. */
+    public static ScopeClusters of(XdsCache cache, ProxyInputs in, ProxyFacts facts) {
+      boolean failover = cache.get(in.push(), new ScopeFailover(in.scope()), 0, () -> failoverPriority(in));
+      return of(in, facts, failover);
+    }
+
+    private static ScopeClusters of(ProxyInputs in, ProxyFacts facts, boolean failoverPriority) {
       return new ScopeClusters(in.scope(), facts,
           in.scope().readsWorkloadLabels() ? in.proxy().labels() : Map.of(),
           failoverPriority ? Map.copyOf(LocalityLoadBalancer.proxyLabels(in.proxy(), facts.locality())) : Map.of(),
@@ -104,7 +109,7 @@ public final class CacheKeys {
     }
 
     /** Whether locality failover priority is in force for any service of the scope (mesh-wide or by a rule). */
-    public static boolean failoverPriority(ProxyInputs in) {
+    private static boolean failoverPriority(ProxyInputs in) {
       return in.mesh().getLocalityLbSetting().getFailoverPriorityCount() > 0
           || in.scope().destinationRules().anyMatch(d -> hasFailoverPriority(d.rule()));
     }
@@ -117,14 +122,13 @@ public final class CacheKeys {
    * stamped with {@code EndpointIndex.publishedVersion}.
    */
   public record ScopeAssignments(ScopeClusters scope, Set<String> clusters) {
-    public static ScopeAssignments of(ProxyInputs in, ProxyFacts facts, Set<String> clusters,
-        boolean failoverPriority) {
-      return new ScopeAssignments(ScopeClusters.of(in, facts, failoverPriority), clusters);
+    public static ScopeAssignments of(XdsCache cache, ProxyInputs in, ProxyFacts facts, Set<String> clusters) {
+      return new ScopeAssignments(ScopeClusters.of(cache, in, facts), clusters);
     }
   }
 
-  /** The key under which {@link ScopeClusters#failoverPriority} of a scope is memoised (by identity). */
-  public record ScopeFailover(SidecarScope scope) {}
+  /** The key under which whether a scope has failover priority is memoised (the scope by identity). */
+  private record ScopeFailover(SidecarScope scope) {}
 
   /**
    * The load assignment of one cluster name for one proxy: the service and DestinationRule the name

@@ -60,10 +60,8 @@ final class CdsGenerator implements XdsGenerator {
     if (facts == null) {
       clusters.addAll(outboundOfScope(in, null, outbound));
     } else {
-      boolean failover = cache.get(push, new CacheKeys.ScopeFailover(in.scope()), 0,
-          () -> CacheKeys.ScopeClusters.failoverPriority(in));
       long endpoints = push.environment().endpointIndex().publishedVersion();
-      clusters.addAll(cache.get(push, CacheKeys.ScopeClusters.of(in, facts, failover), endpoints,
+      clusters.addAll(cache.get(push, CacheKeys.ScopeClusters.of(cache, in, facts), endpoints,
           () -> outboundOfScope(in, facts, outbound)));
     }
     List<Cluster> local = new ArrayList<>();

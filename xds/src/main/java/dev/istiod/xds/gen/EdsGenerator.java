@@ -81,10 +81,8 @@ final class EdsGenerator implements XdsGenerator {
       }
     } else {
       // The whole answer, shared by the proxies of a scope that watch the same clusters.
-      boolean failover = cache.get(push, new CacheKeys.ScopeFailover(in.scope()), 0,
-          () -> CacheKeys.ScopeClusters.failoverPriority(in));
       long endpoints = push.environment().endpointIndex().publishedVersion();
-      var key = CacheKeys.ScopeAssignments.of(in, hosts.facts, ResourceNames.of(watched.resourceNames()), failover);
+      var key = CacheKeys.ScopeAssignments.of(cache, in, hosts.facts, ResourceNames.of(watched.resourceNames()));
       out = cache.get(push, key, endpoints, () -> ResourceNames.view(watched.resourceNames(), SORTED).stream()
           .map(hosts::assignment).toList());
     }

@@ -1,5 +1,7 @@
 package dev.istiod.xds;
 
+import com.google.common.collect.Interner;
+import com.google.common.collect.Interners;
 import java.util.AbstractSet;
 import java.util.Collection;
 import java.util.Iterator;
@@ -13,9 +15,14 @@ import java.util.function.Function;
  * of EDS cluster names by host, say), computed on first use and shared by every generation that reads the same
  * subscription. A subscription changes far less often than it is read: a proxy watching a thousand clusters gets
  * an endpoint push for one service without walking the thousand names again.
+ *
+ * <p>Equal subscriptions are one instance ({@link #of} interns them, weakly): the proxies of one sidecar scope
+ * subscribe to the same thousand EDS clusters, so a view is derived once for all of them, and a cache key that
+ * holds the subscription compares by identity. The interner forgets a set once no connection holds it.
  */
 public final class ResourceNames extends AbstractSet<String> {
   private static final ResourceNames EMPTY = new ResourceNames(Set.of());
+  private static final Interner<ResourceNames> INTERNED = Interners.newWeakInterner();
 
   private final Set<String> names;
   private final Map<Function<Set<String>, ?>, Object> views = new ConcurrentHashMap<>(2);
@@ -25,12 +32,12 @@ public final class ResourceNames extends AbstractSet<String> {
     this.names = names;
   }
 
-  /** {@code names} itself when it already is one, else an immutable copy. */
+  /** {@code names} itself when it already is one, else the one instance holding these names. */
   public static ResourceNames of(Collection<String> names) {
     if (names instanceof ResourceNames r) {
       return r;
     }
-    return names.isEmpty() ? EMPTY : new ResourceNames(Set.copyOf(names));
+    return names.isEmpty() ? EMPTY : INTERNED.intern(new ResourceNames(Set.copyOf(names)));
   }
 
   /**

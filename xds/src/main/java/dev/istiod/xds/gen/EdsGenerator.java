@@ -96,44 +96,28 @@ final class EdsGenerator implements XdsGenerator {
   private static final Function<Set<String>, List<String>> SORTED = names -> names.stream().sorted().toList();
 
   /**
-   * The subscribed clusters of the changed hosts. An endpoint change of one service to a proxy watching a thousand
-   * clusters compares name endings ({@code ...|host}, or {@code ..._.host} for SNI-DNAT clusters) without
-   * allocating, and parses only the names that end in a changed host. (An index of the subscription by host would
-   * cost every proxy a map of its thousand names, for a walk that takes microseconds.)
+   * The subscribed clusters by the host they name ({@code outbound|port|subset|host}, and the SNI-DNAT form
+   * {@code outbound_.port_.subset_.host}); a view of the subscription, so the proxies that share a subscription
+   * share one index and an endpoint change of one service costs each of them a lookup.
    */
-  private static List<String> ofHosts(Set<String> clusters, Set<String> hosts) {
-    List<String> out = new ArrayList<>();
-    if (hosts.size() > FEW_HOSTS) {
-      // Many services changed at once: parse each name once instead of comparing it with every host.
-      for (String cluster : clusters) {
-        if (EnvoyNames.parseCluster(cluster).filter(k -> hosts.contains(k.host())).isPresent()) {
-          out.add(cluster);
-        }
-      }
-      return out;
+  private static final Function<Set<String>, Map<String, List<String>>> BY_HOST = names -> {
+    Map<String, List<String>> byHost = new HashMap<>();
+    for (String name : names) {
+      EnvoyNames.parseCluster(name)
+          .ifPresent(k -> byHost.computeIfAbsent(k.host(), h -> new ArrayList<>()).add(name));
     }
-    String[] few = hosts.toArray(String[]::new);
-    for (String cluster : clusters) {
-      for (String host : few) {
-        if (endsWithHost(cluster, host)
-            && EnvoyNames.parseCluster(cluster).filter(k -> hosts.contains(k.host())).isPresent()) {
-          out.add(cluster);
-          break;
-        }
-      }
+    byHost.replaceAll((host, clusters) -> List.copyOf(clusters));
+    return Map.copyOf(byHost);
+  };
+
+  /** The subscribed clusters of the changed hosts. */
+  private static List<String> ofHosts(Set<String> clusters, Set<String> hosts) {
+    Map<String, List<String>> byHost = ResourceNames.view(clusters, BY_HOST);
+    List<String> out = new ArrayList<>();
+    for (String host : hosts) {
+      out.addAll(byHost.getOrDefault(host, List.of()));
     }
     return out;
-  }
-
-  private static final int FEW_HOSTS = 8;
-
-  private static boolean endsWithHost(String cluster, String host) {
-    int at = cluster.length() - host.length() - 1;
-    if (at < 0 || !cluster.endsWith(host)) {
-      return false;
-    }
-    char before = cluster.charAt(at);
-    return before == '|' || before == '.';
   }
 
   /**

@@ -5,10 +5,12 @@ import com.google.common.collect.Interners;
 import java.util.AbstractSet;
 import java.util.Collection;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
+import java.util.stream.Collectors;
 
 /**
  * The names a proxy subscribes to for one type: an immutable set that also keeps views derived from it (an index
@@ -22,6 +24,8 @@ import java.util.function.Function;
  */
 public final class ResourceNames extends AbstractSet<String> {
   private static final ResourceNames EMPTY = new ResourceNames(Set.of());
+  private static final Function<Set<String>, List<String>> SORTED =
+      names -> names.stream().sorted().collect(Collectors.toUnmodifiableList());
   private static final Interner<ResourceNames> INTERNED = Interners.newWeakInterner();
 
   private final Set<String> names;
@@ -50,6 +54,11 @@ public final class ResourceNames extends AbstractSet<String> {
       return (T) r.views.computeIfAbsent(derive, d -> d.apply(r.names));
     }
     return derive.apply(names);
+  }
+
+  /** The names in their natural order, sorted once per set. */
+  public List<String> sorted() {
+    return view(this, SORTED);
   }
 
   @Override

@@ -80,6 +80,11 @@ final class ProxyState {
   private final Set<XdsType> received = EnumSet.noneOf(XdsType.class);
   private Set<String> edsNames = Set.of();
   private Set<String> rdsNames = Set.of();
+  // What a state-of-the-world request lists, sorted once per subscription change rather than once per ACK (a
+  // sidecar ACKs a thousand EDS names with every response, and the load generator's CPU comes from the same
+  // cores as the control plane's under test).
+  private List<String> edsRequested = List.of();
+  private List<String> rdsRequested = List.of();
   private boolean ldsRequested;
   private long openedNanos;
   private long completeNanos;
@@ -107,6 +112,15 @@ final class ProxyState {
       case ENDPOINT -> edsNames;
       case ROUTE -> rdsNames;
       case CLUSTER, LISTENER -> Set.of();
+    };
+  }
+
+  /** The current subscription of a non-wildcard type in request order (sorted); empty for wildcard types. */
+  List<String> requested(XdsType type) {
+    return switch (type) {
+      case ENDPOINT -> edsRequested;
+      case ROUTE -> rdsRequested;
+      case CLUSTER, LISTENER -> List.of();
     };
   }
 
@@ -200,10 +214,13 @@ final class ProxyState {
       remove(map, name);
     }
     Set<String> names = Set.copyOf(wanted);
+    List<String> requested = names.stream().sorted().toList();
     if (dependent == XdsType.ENDPOINT) {
       edsNames = names;
+      edsRequested = requested;
     } else {
       rdsNames = names;
+      rdsRequested = requested;
     }
     return new SubscriptionChange(dependent, names, Set.copyOf(added), Set.copyOf(removed));
   }

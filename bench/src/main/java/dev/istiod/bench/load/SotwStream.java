@@ -130,7 +130,7 @@ final class SotwStream implements SimulatedProxy.AdsStream, ClientResponseObserv
         .setTypeUrl(type.typeUrl())
         .setVersionInfo(version)
         .setResponseNonce(nonce)
-        .addAllResourceNames(proxy.state().subscribed(type).stream().sorted().toList());
+        .addAllResourceNames(proxy.state().requested(type));
     if (error != null) {
       b.setErrorDetail(Status.newBuilder().setCode(INTERNAL).setMessage(error));
     }

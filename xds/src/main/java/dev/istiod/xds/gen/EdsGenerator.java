@@ -83,7 +83,7 @@ final class EdsGenerator implements XdsGenerator {
       // The whole answer, shared by the proxies of a scope that watch the same clusters.
       long endpoints = push.environment().endpointIndex().publishedVersion();
       var key = CacheKeys.ScopeAssignments.of(cache, in, hosts.facts, ResourceNames.of(watched.resourceNames()));
-      out = cache.get(push, key, endpoints, () -> ResourceNames.view(watched.resourceNames(), SORTED).stream()
+      out = cache.get(push, key, endpoints, () -> ResourceNames.of(watched.resourceNames()).sorted().stream()
           .map(hosts::assignment).toList());
     }
     return new GenerationResult(out, Set.of(), incremental,
@@ -93,7 +93,6 @@ final class EdsGenerator implements XdsGenerator {
   private static final Function<Set<String>, Boolean> ALL_OUTBOUND = names -> names.stream()
       .allMatch(n -> EnvoyNames.parseCluster(n).filter(k -> k.direction() == EnvoyNames.Direction.OUTBOUND)
           .isPresent());
-  private static final Function<Set<String>, List<String>> SORTED = names -> names.stream().sorted().toList();
 
   /**
    * The subscribed clusters by the host they name ({@code outbound|port|subset|host}, and the SNI-DNAT form

@@ -15,7 +15,9 @@ import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import io.grpc.BindableService;
+import io.grpc.MethodDescriptor;
 import io.grpc.ServerInterceptors;
+import io.grpc.ServerMethodDefinition;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import io.grpc.StatusException;
@@ -438,10 +440,30 @@ public final class DiscoveryServer
     };
   }
 
-  /** The ADS service, with the interceptor that records each stream's peer address. */
+  /**
+   * The ADS service, with the interceptor that records each stream's peer address, reading SotW requests with
+   * {@link DiscoveryRequestMarshaller}.
+   */
   @Override
   public ServerServiceDefinition bindService() {
-    return ServerInterceptors.intercept(AggregatedDiscoveryServiceGrpc.bindService(this), PeerAddress.INTERCEPTOR);
+    ServerServiceDefinition generated = AggregatedDiscoveryServiceGrpc.bindService(this);
+    ServerServiceDefinition.Builder ads = ServerServiceDefinition.builder(AggregatedDiscoveryServiceGrpc.SERVICE_NAME);
+    for (ServerMethodDefinition<?, ?> method : generated.getMethods()) {
+      ads.addMethod(withLazyNames(method));
+    }
+    return ServerInterceptors.intercept(ads.build(), PeerAddress.INTERCEPTOR);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <Q, R> ServerMethodDefinition<Q, R> withLazyNames(ServerMethodDefinition<Q, R> method) {
+    MethodDescriptor<Q, R> d = method.getMethodDescriptor();
+    if (!d.getFullMethodName()
+        .equals(AggregatedDiscoveryServiceGrpc.getStreamAggregatedResourcesMethod().getFullMethodName())) {
+      return method;
+    }
+    MethodDescriptor<Q, R> lazy = d.toBuilder((MethodDescriptor.Marshaller<Q>) DiscoveryRequestMarshaller.INSTANCE,
+        d.getResponseMarshaller()).build();
+    return ServerMethodDefinition.create(lazy, method.getServerCallHandler());
   }
 
   /** The current push context; null until the first one was built. */

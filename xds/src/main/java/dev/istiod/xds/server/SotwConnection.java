@@ -77,7 +77,7 @@ final class SotwConnection extends Connection<DiscoveryRequest, DiscoveryRespons
     if (nonce.isEmpty() || state == null) {
       // First request for the type, or a proxy reconnecting from another istiod.
       WatchState fresh = new WatchState(typeUrl);
-      subscribe(fresh, names, wildcardType);
+      subscribe(fresh, names, RequestedNames.of(names), wildcardType);
       watched.put(typeUrl, fresh);
       if (TypeUrls.CLUSTER.equals(typeUrl) && watched.containsKey(TypeUrls.ENDPOINT)) {
         // New clusters make Envoy re-warm them; it must get an EDS answer even if its next EDS
@@ -95,13 +95,14 @@ final class SotwConnection extends Connection<DiscoveryRequest, DiscoveryRespons
     state.lastError = "";
     state.nonceAcked = nonce;
     state.versionAcked = request.getVersionInfo();
-    if (!state.alwaysRespond && names.equals(state.requested)) {
-      // The very names of the last request, in its order: a plain ACK, told apart without hashing them all.
+    RequestedNames requested = RequestedNames.of(names);
+    if (!state.alwaysRespond && requested.equals(state.requested)) {
+      // The very names of the last request, in its order: a plain ACK, told apart without decoding the names.
       return Decision.NO;
     }
     Set<String> previous = state.names();
     boolean previousWildcard = state.wildcard;
-    subscribe(state, names, wildcardType);
+    subscribe(state, names, requested, wildcardType);
     boolean alwaysRespond = state.alwaysRespond;
     state.alwaysRespond = false;
     if (alwaysRespond || state.wildcard != previousWildcard) {
@@ -120,8 +121,9 @@ final class SotwConnection extends Connection<DiscoveryRequest, DiscoveryRespons
     return Decision.ALL;
   }
 
-  private static void subscribe(WatchState state, List<String> names, boolean wildcardType) {
-    state.requested = names;
+  private static void subscribe(WatchState state, List<String> names, RequestedNames requested,
+      boolean wildcardType) {
+    state.requested = requested;
     Set<String> set = new HashSet<>(names);
     state.wildcard = wildcardType && (set.isEmpty() || set.contains("*"));
     set.remove("*");

@@ -14,12 +14,14 @@ import java.util.Set;
  */
 final class WatchState {
   final String typeUrl;
-  /** Explicitly subscribed names, never containing {@code "*"}. */
+  /**
+   * Explicitly subscribed names, never containing {@code "*"}: a private HashSet while a delta stream edits it, else
+   * the frozen set itself.
+   */
   private Set<String> names = new HashSet<>();
-  // Immutable and sorted copies of names, made when first asked for after a change: a push and an ACK read them
-  // (generation, debug snapshot) far more often than a subscription changes.
-  private Set<String> frozen;
-  private List<String> sorted;
+  // The immutable (interned) set of names, made when first asked for after a change: pushes and ACKs read it far
+  // more often than a subscription changes, and proxies of one scope share it instead of each keeping a copy.
+  private ResourceNames frozen;
   boolean wildcard;
   String nonceSent = "";
   String versionSent = "";
@@ -29,8 +31,8 @@ final class WatchState {
   Instant lastSent;
   /** Respond to the next request even if it looks like an ACK (Envoy warming, envoy#13009). */
   boolean alwaysRespond;
-  /** The names of the last SotW request as sent (immutable), to recognise an ACK that repeats them cheaply. */
-  List<String> requested = List.of();
+  /** The names of the last SotW request, in its order, to recognise an ACK that repeats them cheaply. */
+  RequestedNames requested = RequestedNames.NONE;
   /** Names the proxy holds from us (delta), so a full result's absences become removals. */
   Set<String> sentNames = new HashSet<>();
   /**
@@ -59,7 +61,7 @@ final class WatchState {
   }
 
   boolean addName(String name) {
-    boolean added = names.add(name);
+    boolean added = editable().add(name);
     if (added) {
       changed();
     }
@@ -67,19 +69,26 @@ final class WatchState {
   }
 
   void removeName(String name) {
-    if (names.remove(name)) {
+    if (names.contains(name) && editable().remove(name)) {
       changed();
     }
   }
 
-  private void changed() {
-    frozen = null;
-    sorted = null;
+  private Set<String> editable() {
+    if (!(names instanceof HashSet)) {
+      names = new HashSet<>(names);
+    }
+    return names;
   }
 
-  private Set<String> frozen() {
+  private void changed() {
+    frozen = null;
+  }
+
+  private ResourceNames frozen() {
     if (frozen == null) {
       frozen = ResourceNames.of(names);
+      names = frozen;
     }
     return frozen;
   }
@@ -116,10 +125,7 @@ final class WatchState {
   }
 
   XdsConnectionSnapshot.Watch snapshot() {
-    if (sorted == null) {
-      sorted = frozen().stream().sorted().toList();
-    }
-    return new XdsConnectionSnapshot.Watch(typeUrl, wildcard, sorted, nonceSent,
+    return new XdsConnectionSnapshot.Watch(typeUrl, wildcard, frozen().sorted(), nonceSent,
         versionSent, nonceAcked, versionAcked, lastError, lastSent);
   }
 }

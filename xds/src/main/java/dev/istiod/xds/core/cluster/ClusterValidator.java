@@ -1,5 +1,6 @@
 package dev.istiod.xds.core.cluster;
 
+import dev.istiod.xds.core.AcceptedContent;
 import dev.istiod.xds.core.ProtoRules;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import com.google.protobuf.InvalidProtocolBufferException;
@@ -42,6 +43,10 @@ public final class ClusterValidator {
 
   /** Everything Envoy would object to; empty when the cluster is acceptable. */
   public static List<String> problems(Cluster c) {
+    return AcceptedContent.problems(c, ClusterValidator::check);
+  }
+
+  private static List<String> check(Cluster c) {
     List<String> out = new ArrayList<>(ProtoRules.violations(c));
     if (c.hasClusterType()) {
       return out; // custom cluster types bring their own rules

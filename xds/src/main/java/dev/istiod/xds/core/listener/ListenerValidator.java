@@ -1,6 +1,7 @@
 package dev.istiod.xds.core.listener;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import dev.istiod.xds.core.AcceptedContent;
 import dev.istiod.xds.core.ProtoRules;
 import dev.istiod.xds.core.filter.Filters;
 import io.envoyproxy.envoy.config.core.v3.CidrRange;
@@ -120,6 +121,10 @@ public final class ListenerValidator {
 
   /** Everything Envoy would object to in one listener; empty when it would accept it. */
   public static List<String> problems(Listener l) {
+    return AcceptedContent.problems(l, ListenerValidator::check);
+  }
+
+  private static List<String> check(Listener l) {
     List<String> out = new ArrayList<>(ProtoRules.violations(l));
     if (l.getFilterChainsCount() == 0 && !l.hasDefaultFilterChain()) {
       out.add("no filter chains");

@@ -156,6 +156,7 @@ def main():
         ap.add_argument("--" + name, required=True)
     ap.add_argument("--connect-rate", type=float, default=0)
     ap.add_argument("--tag", default="", help="appended to the results' file name")
+    ap.add_argument("--control-plane-env", default="", help="NAME=VALUE ... set for both control planes")
     for name in ("proxies", "gateways", "delta-percent", "idle-seconds", "settle-seconds"):
         ap.add_argument("--" + name, type=int, required=True)
     a = ap.parse_args()
@@ -178,6 +179,7 @@ def main():
         "idleSeconds": a.idle_seconds, "settleSeconds": a.settle_seconds,
         "istiodJavaJvmFlags": a.jvm_flags, "loadgen": a.loadgen,
         "vsEdit": summary["vsEdit"], "edsEdit": summary["edsEdit"],
+        "controlPlaneEnv": a.control_plane_env.split(),
     }
     equal, check = count_check(runs)
 
@@ -199,6 +201,8 @@ def main():
              f"endpoints ({meta['pods']} Pods) in {meta['namespaces']} namespaces; {configs}; "
              f"{a.proxies} sidecars + {a.gateways} gateways ({a.delta_percent}% delta, {streams})")
     versions = "; ".join(f"{n} {r['version']}" for n, r in runs.items())
+    if meta["controlPlaneEnv"]:
+        versions += "; both with " + " ".join(meta["controlPlaneEnv"])
     width = max(len(r[0]) for r in table)
     print()
     print("== side-by-side: " + head)

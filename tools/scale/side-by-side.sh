@@ -6,7 +6,12 @@
 #   tools/scale/side-by-side.sh [--services N] [--proxies P] [--gateways G] [--delta-percent D]
 #       [--connect-rate R] [--endpoints E] [--namespaces K] [--idle-seconds S] [--settle-seconds S]
 #       [--quiet-ms MS] [--timeout SEC] [--ready-timeout SEC] [--only upstream|istiod-java]
-#       [--results-dir DIR] [--keep]
+#       [--env NAME=VALUE]... [--results-dir DIR] [--keep]
+#
+# --env sets an environment variable for BOTH control planes (they share upstream's knobs), e.g.
+# --env PILOT_ENABLE_EDS_DEBOUNCE=false: an endpoint change is then pushed at once instead of after
+# PILOT_DEBOUNCE_AFTER (100 ms) of quiet, the only way either can deliver it in under 100 ms. The report names
+# the variables, and the results' file names get -env-<NAME>-<VALUE> so they never overwrite the defaults' run.
 #
 # ISTIOD_EXTRA_JVM_FLAGS (space-separated) adds JVM flags to istiod-java's command, for profiling (e.g.
 # -XX:StartFlightRecording=filename=/tmp/istiod.jfr,settings=profile); the report names them with the rest.
@@ -80,6 +85,7 @@ source "$root/tools/java-home.sh"
 
 services=1000 proxies="" gateways=0 delta_percent=0 connect_rate=20 endpoints=2 namespaces=4
 idle_seconds=60 settle_seconds=5 quiet_ms=2000 timeout=600 ready_timeout=300 only="" keep=false
+cp_env=()
 results_dir="$root/bench/results"
 ports=(15010 15012 15014 15017 8080)
 
@@ -102,6 +108,9 @@ while [ $# -gt 0 ]; do
     --timeout) timeout="$2"; shift 2 ;;
     --ready-timeout) ready_timeout="$2"; shift 2 ;;
     --only) only="$2"; shift 2 ;;
+    --env)
+      [[ "$2" =~ ^[A-Z_][A-Z0-9_]*=.*$ ]] || die "--env wants NAME=VALUE, got '$2'"
+      cp_env+=("$2"); shift 2 ;;
     --results-dir) results_dir="$2"; shift 2 ;;
     --keep) keep=true; shift ;;
     -h|--help) usage 0 ;;
@@ -299,7 +308,8 @@ run_control_plane() {
   log "$name: ${cmd[*]}"
   t0="$EPOCHREALTIME"
   (cd "$dir/cwd" && exec env -i PATH="$PATH" HOME="$dir/cwd" POD_NAMESPACE=istio-system \
-    POD_NAME=istiod-side-by-side REVISION=default "${cmd[@]}") >"$dir/control-plane.log" 2>&1 &
+    POD_NAME=istiod-side-by-side REVISION=default ${cp_env[@]+"${cp_env[@]}"} "${cmd[@]}") \
+    >"$dir/control-plane.log" 2>&1 &
   cp_pid=$!
   until ready; do
     if [ ! -d "/proc/$cp_pid" ]; then
@@ -405,10 +415,12 @@ done
 
 # Results of a non-default ramp are named apart, so that they never overwrite the default's.
 case "$connect_rate" in 20) tag="" ;; 0) tag="-all-at-once" ;; *) tag="-r$connect_rate" ;; esac
+for kv in ${cp_env[@]+"${cp_env[@]}"}; do tag+="-env-${kv%%=*}-${kv#*=}"; done
 commit="$(git -C "$root" rev-parse --short HEAD)"
 [ -z "$(git -C "$root" status --porcelain -- istiod xds model serviceregistry configstore ca webhook pom.xml)" ] ||
   commit+="-dirty"
 python3 "$here/report.py" --work "$work" --results-dir "$results_dir" --commit "$commit" \
   --load-start "$load_start" --load-end "$(loadavg)" --loadgen "$loadgen" \
   --jvm-flags="${jvm_flags[*]}${ISTIOD_EXTRA_JVM_FLAGS:+ $ISTIOD_EXTRA_JVM_FLAGS}" --proxies "$proxies" --gateways "$gateways" --delta-percent "$delta_percent" \
+  --control-plane-env="${cp_env[*]-}" \
   --connect-rate "$connect_rate" --tag="$tag" --idle-seconds "$idle_seconds" --settle-seconds "$settle_seconds"

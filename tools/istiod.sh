@@ -23,7 +23,8 @@ if (( ${major%%.*} < 25 )); then
   echo "istiod.sh: JDK $major: running without the image's JVM flags and AOT cache (they need JDK 25)" >&2
   exec "$JAVA_HOME/bin/java" -jar "$jar" discovery "${args[@]}"
 fi
-if [[ ! -f "$aot" || "$jar" -nt "$aot" || "$root/deploy/image/jvm.args" -nt "$aot" ]]; then
+if [[ ! -f "$aot" || "$jar" -nt "$aot" || "$root/deploy/image/jvm.args" -nt "$aot"
+      || "$root/deploy/image/training.yaml" -nt "$aot" || "$root/tools/image/train.sh" -nt "$aot" ]]; then
   echo "istiod.sh: making the ahead-of-time cache for this build (once)" >&2
   JAVA="$JAVA_HOME/bin/java" "$root/tools/image/train.sh" "$jar" "$aot"
 fi

@@ -212,7 +212,10 @@ image_jvm_flags() {
     esac
   done
   if [ -n "$archive_flag" ]; then
-    key="$( (sha256sum "$jar"; printf '%s\n' "${out[@]}"; "$JAVA_HOME/bin/java" -version 2>&1) | sha256sum | cut -c1-16)"
+    # The training run's script and mesh shape the cache as much as the jar does.
+    key="$( (sha256sum "$jar" "$root/tools/image/train.sh" "$root/deploy/image/training.yaml"
+      printf '%s\n' "${out[@]}" "TRAIN_WITH_KUBE=${TRAIN_WITH_KUBE:-1}"; "$JAVA_HOME/bin/java" -version 2>&1) |
+      sha256sum | cut -c1-16)"
     archive="$cache/$key.jsa"
     if [ "$archive_flag" = -XX:AOTCache ]; then archive="$cache/$key.aot"; fi
     out=("${out[@]/#$archive_flag=ARCHIVE/$archive_flag=$archive}")

@@ -280,6 +280,10 @@ final class Istiod implements AutoCloseable {
     } else {
       return null;
     }
+    // Watches as plain HTTP requests, not WebSockets: the JDK client then multiplexes every LIST and WATCH over one
+    // HTTP/2 connection, as client-go does, where a WebSocket each took its own connection and TLS handshake
+    // (28 at start, most of them while the JIT had not yet compiled the JDK's TLS code).
+    config.setOnlyHttpWatches(true);
     KubernetesClient client = new KubernetesClientBuilder().withConfig(config)
         .withKubernetesSerialization(KubeSerialization.withoutManagedFields()).build();
     closeables.add(client);

@@ -77,7 +77,7 @@ final class SotwConnection extends Connection<DiscoveryRequest, DiscoveryRespons
     if (nonce.isEmpty() || state == null) {
       // First request for the type, or a proxy reconnecting from another istiod.
       WatchState fresh = new WatchState(typeUrl);
-      subscribe(fresh, names, RequestedNames.of(names), wildcardType);
+      subscribe(fresh, names, DiscoveryRequestMarshaller.requestedNames(request), wildcardType);
       watched.put(typeUrl, fresh);
       if (TypeUrls.CLUSTER.equals(typeUrl) && watched.containsKey(TypeUrls.ENDPOINT)) {
         // New clusters make Envoy re-warm them; it must get an EDS answer even if its next EDS
@@ -95,7 +95,7 @@ final class SotwConnection extends Connection<DiscoveryRequest, DiscoveryRespons
     state.lastError = "";
     state.nonceAcked = nonce;
     state.versionAcked = request.getVersionInfo();
-    RequestedNames requested = RequestedNames.of(names);
+    RequestedNames requested = DiscoveryRequestMarshaller.requestedNames(request);
     if (!state.alwaysRespond && requested.equals(state.requested)) {
       // The very names of the last request, in its order: a plain ACK, told apart without decoding the names.
       return Decision.NO;

@@ -63,7 +63,7 @@ class DiscoveryRequestMarshallerTest {
   void requestedNames_sameNamesSameOrder_matchWhetherDecodedOrNot() {
     DiscoveryRequest parsed = DiscoveryRequestMarshaller.INSTANCE.parse(
         new ByteArrayInputStream(ACK.toByteArray()));
-    RequestedNames undecoded = RequestedNames.of(parsed.getResourceNamesList());
+    RequestedNames undecoded = DiscoveryRequestMarshaller.requestedNames(parsed);
     assertThat(undecoded).isEqualTo(RequestedNames.of(List.copyOf(ACK.getResourceNamesList())));
     assertThat(undecoded).isNotEqualTo(RequestedNames.of(List.of("outbound|80||a.default.svc.cluster.local",
         "outbound|80||b.default.svc.cluster.local", "outbound|9080|v1|reviews.bookinfo.svc.cluster.local")));
@@ -71,6 +71,32 @@ class DiscoveryRequestMarshallerTest {
     // Names that concatenate alike are still told apart.
     assertThat(RequestedNames.of(List.of("ab", "c"))).isNotEqualTo(RequestedNames.of(List.of("a", "bc")));
     assertThat(RequestedNames.of(List.of())).isNotEqualTo(RequestedNames.NONE);
+  }
+
+  @Test
+  void requestedNames_fromTheBytes_equalThoseFromTheDecodedNames() {
+    DiscoveryRequest parsed = DiscoveryRequestMarshaller.INSTANCE.parse(new ByteArrayInputStream(ACK.toByteArray()));
+    assertThat(DiscoveryRequestMarshaller.requestedNames(parsed))
+        .isEqualTo(RequestedNames.of(List.copyOf(parsed.getResourceNamesList())));
+    DiscoveryRequest none = DiscoveryRequestMarshaller.INSTANCE.parse(new ByteArrayInputStream(
+        ACK.toBuilder().clearResourceNames().build().toByteArray()));
+    assertThat(DiscoveryRequestMarshaller.requestedNames(none)).isEqualTo(RequestedNames.of(List.of()));
+  }
+
+  @Test
+  void namesInterleavedWithOtherFields_areStillReadInTheirOrder() throws Exception {
+    // Field order on the wire is the sender's choice: a name, the type URL, another name.
+    byte[] a = DiscoveryRequest.newBuilder().addResourceNames("one").build().toByteArray();
+    byte[] t = DiscoveryRequest.newBuilder().setTypeUrl("type.googleapis.com/x").build().toByteArray();
+    byte[] b = DiscoveryRequest.newBuilder().addResourceNames("two").build().toByteArray();
+    java.io.ByteArrayOutputStream wire = new java.io.ByteArrayOutputStream();
+    wire.write(a);
+    wire.write(t);
+    wire.write(b);
+    DiscoveryRequest parsed = DiscoveryRequestMarshaller.INSTANCE.parse(new ByteArrayInputStream(wire.toByteArray()));
+    assertThat(parsed.getResourceNamesList()).containsExactly("one", "two");
+    assertThat(parsed.getTypeUrl()).isEqualTo("type.googleapis.com/x");
+    assertThat(DiscoveryRequestMarshaller.requestedNames(parsed)).isEqualTo(RequestedNames.of(List.of("one", "two")));
   }
 
   @Test

@@ -28,6 +28,12 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) throws InterruptedException {
+    // Pushes are sent from short-lived virtual threads: a pooled-buffer cache per thread (Netty's default for every
+    // thread) was built, filled and thrown away with each push. Event-loop threads keep theirs. An explicit
+    // -Dio.netty.allocator.useCacheForAllThreads wins.
+    if (System.getProperty("io.netty.allocator.useCacheForAllThreads") == null) {
+      System.setProperty("io.netty.allocator.useCacheForAllThreads", "false");
+    }
     int code = run(List.of(args));
     if (code != 0) {
       System.exit(code);

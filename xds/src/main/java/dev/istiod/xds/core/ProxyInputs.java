@@ -1,5 +1,6 @@
 package dev.istiod.xds.core;
 
+import com.google.common.collect.MapMaker;
 import dev.istiod.api.mesh.v1alpha1.MeshConfig;
 import dev.istiod.model.Proxy;
 import dev.istiod.model.PushContext;
@@ -7,6 +8,7 @@ import dev.istiod.model.ServiceTarget;
 import dev.istiod.model.push.SidecarScope;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentMap;
 
 /**
  * Everything the Envoy builders need about one proxy in one push, computed once per generation:
@@ -19,6 +21,9 @@ public record ProxyInputs(Proxy proxy, PushContext push, SidecarScope scope, Lis
   /** istio-proxy's ALPN override HTTP filter. */
   public static final String ALPN_EXTENSION = "istio.alpn";
 
+  /** The last inputs made per proxy (by identity, weakly: an entry goes with its Proxy). */
+  private static final ConcurrentMap<Proxy, ProxyInputs> LAST = new MapMaker().weakKeys().makeMap();
+
   public ProxyInputs {
     Objects.requireNonNull(proxy, "proxy");
     Objects.requireNonNull(push, "push");
@@ -26,8 +31,19 @@ public record ProxyInputs(Proxy proxy, PushContext push, SidecarScope scope, Lis
     serviceTargets = List.copyOf(serviceTargets);
   }
 
+  /**
+   * The inputs of {@code proxy} in {@code push}, made once for all the types of one push: the generators of CDS,
+   * EDS, LDS and RDS each ask, and an endpoint-only push reuses the push context, so the proxy's service targets
+   * (upstream computes them once per full push too) and scope are looked up once, not once per type and push.
+   */
   public static ProxyInputs of(Proxy proxy, PushContext push) {
-    return new ProxyInputs(proxy, push, push.sidecarScope(proxy), push.serviceTargets(proxy));
+    ProxyInputs last = LAST.get(proxy);
+    if (last != null && last.push == push) {
+      return last;
+    }
+    ProxyInputs made = new ProxyInputs(proxy, push, push.sidecarScope(proxy), push.serviceTargets(proxy));
+    LAST.put(proxy, made);
+    return made;
   }
 
   public MeshConfig mesh() {

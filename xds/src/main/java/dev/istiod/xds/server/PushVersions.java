@@ -5,6 +5,7 @@ import java.time.OffsetDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -26,7 +27,15 @@ final class PushVersions {
     return RFC3339.format(now) + "/" + counter.incrementAndGet();
   }
 
+  /**
+   * A version-4 UUID after the version, as upstream's nonces carry. A nonce only pairs an ACK with its response on
+   * one stream: it must be unique, not secret, so it comes from the thread's generator rather than the shared
+   * SecureRandom every response of every stream would take a lock (and read the kernel's pool) for.
+   */
   static String nonce(String version) {
-    return version + UUID.randomUUID();
+    ThreadLocalRandom random = ThreadLocalRandom.current();
+    long high = random.nextLong() & ~0xF000L | 0x4000L; // version 4
+    long low = random.nextLong() & 0x3FFFFFFFFFFFFFFFL | 0x8000000000000000L; // IETF variant
+    return version + new UUID(high, low);
   }
 }

@@ -3,10 +3,6 @@ package dev.istiod.leaderelection;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
-import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElectionConfigBuilder;
-import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElector;
-import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaseLock;
 import java.time.Duration;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
@@ -17,6 +13,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
@@ -26,10 +23,10 @@ import org.slf4j.LoggerFactory;
  * Runs work that must happen in one istiod replica only (a "singleton controller") while this
  * replica holds a Kubernetes Lease, as upstream's {@code pilot/pkg/leaderelection} does.
  *
- * <p>Design: fabric8's {@link LeaderElector} with a {@link LeaseLock} named after the election
- * ({@link ElectionIds}) in istiod's namespace, holder identity {@code POD_NAME}. Timings follow
- * upstream: lease duration {@code ttl} (30 s), renew deadline ttl/2, retry period ttl/5 (upstream:
- * ttl/4, see {@link Options#retryPeriod()}) with up to 120% jitter; the lease
+ * <p>Design: a {@link LeaseElector} (client-go's algorithm, as upstream runs it) on a Lease named after the
+ * election ({@link ElectionIds}) in istiod's namespace, holder identity {@code POD_NAME}. Timings are
+ * upstream's: lease duration {@code ttl} (30 s), renew deadline ttl/2, retry period ttl/4 (with up to 120%
+ * jitter while acquiring); a renewal is one write. The lease
  * is released on shutdown so that another replica takes over at once. When leadership is gained the
  * registered work starts; when it is lost (the lease could not be renewed, say while the API server
  * was unreachable) the work stops and the replica competes again, without end: upstream's
@@ -73,12 +70,8 @@ public final class LeaderElection implements AutoCloseable {
       return ttl.dividedBy(2);
     }
 
-    /**
-     * Upstream retries every ttl/4; fabric8 wants the renew deadline above the retry period plus
-     * its 120% jitter (ttl/4 × 2.2 > ttl/2), so this retries a little more often.
-     */
     Duration retryPeriod() {
-      return ttl.dividedBy(5);
+      return ttl.dividedBy(4);
     }
 
     private static void requireNonBlank(String value, String name) {
@@ -93,6 +86,8 @@ public final class LeaderElection implements AutoCloseable {
   private final List<Work> work;
   // Starts and stops the work, and begins each election cycle: one thread, so they never race.
   private final ExecutorService serial;
+  // Runs the election's reads and writes of the Lease, so that slow work never delays a renewal.
+  private final ScheduledExecutorService timer;
   private final AtomicInteger cycle = new AtomicInteger();
   // Confined to the serial executor.
   private final List<AutoCloseable> running = new ArrayList<>();
@@ -106,6 +101,11 @@ public final class LeaderElection implements AutoCloseable {
     this.work = List.copyOf(work);
     this.serial = Executors.newSingleThreadExecutor(r -> {
       Thread t = new Thread(r, "leader-election-" + options.electionId());
+      t.setDaemon(true);
+      return t;
+    });
+    this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "lease-" + options.electionId());
       t.setDaemon(true);
       return t;
     });
@@ -158,19 +158,8 @@ public final class LeaderElection implements AutoCloseable {
 
   // On the serial executor.
   private void startElector(int n) {
-    LeaderElector elector = client.leaderElector().withConfig(new LeaderElectionConfigBuilder()
-        .withName(options.electionId())
-        .withLock(new LeaseLock(options.namespace(), options.electionId(), options.identity()))
-        .withLeaseDuration(options.ttl())
-        .withRenewDeadline(options.renewDeadline())
-        .withRetryPeriod(options.retryPeriod())
-        .withReleaseOnCancel(true)
-        .withLeaderCallbacks(new LeaderCallbacks(
-            () -> onSerial(this::startLeading),
-            () -> onSerial(this::stopLeading),
-            this::onNewLeader))
-        .build()).build();
-    CompletableFuture<?> future = elector.start();
+    CompletableFuture<?> future = new LeaseElector(client, options, timer, () -> onSerial(this::startLeading),
+        this::onNewLeader).start();
     election = future;
     future.whenComplete((ignored, error) -> {
       if (closed) {
@@ -235,8 +224,7 @@ public final class LeaderElection implements AutoCloseable {
   }
 
   /**
-   * Gives the Lease up as client-go does: no holder, a one-second duration from now. (fabric8's own
-   * release leaves the holder in place: its patch drops the null holder.) Only while this replica
+   * Gives the Lease up as client-go does: no holder, a one-second duration from now. Only while this replica
    * still holds it, and conditional on the version read, so a new leader's Lease is never touched.
    */
   private void release() {
@@ -260,6 +248,7 @@ public final class LeaderElection implements AutoCloseable {
     closed = true;
     boolean held = leading;
     election.cancel(true);
+    timer.shutdownNow();
     // Stop the work first, then give the Lease up, so two replicas never run it at once.
     serial.execute(this::stopLeading);
     serial.shutdown();

@@ -405,6 +405,7 @@ final class Istiod implements AutoCloseable {
       if (meshWatcher != null) {
         mesh = meshWatcher.current();
       }
+      HeapShrink.afterInitialSync();
       discovery.markReady();
       registerInfoMetrics();
       log.info("istiod ready: {} services, {} configs; xDS on {}, HTTP on {}, monitoring on {}",

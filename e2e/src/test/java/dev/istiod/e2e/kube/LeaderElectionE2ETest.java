@@ -42,7 +42,7 @@ class LeaderElectionE2ETest {
   // Short, so the failover is quick; renew deadline ttl/2 leaves a busy machine a few seconds per renewal.
   private static final Duration TTL = Duration.ofSeconds(10);
   // The survivor waits for the dead leader's lease to expire (ttl after its last renewal), then tries every
-  // ttl/5 plus up to 120% jitter; four lease durations leave room for a busy machine.
+  // ttl/4 plus up to 120% jitter; four lease durations leave room for a busy machine.
   private static final Duration TAKEOVER_BOUND = TTL.multipliedBy(4);
   private static final Duration CONVERGENCE_BOUND = Duration.ofSeconds(60);
 

@@ -165,7 +165,8 @@ public final class KubeServiceRegistry implements ServiceDiscovery, AutoCloseabl
     namespaces = informer(client.namespaces().runnableInformer(0), "Namespace",
         (name, ns) -> controller.applyNamespace(name.name(), ns));
     nodes = informer(client.nodes().runnableInformer(0), "Node", (name, n) -> controller.applyNode(name.name(), n));
-    pods = informer(client.pods().inAnyNamespace().runnableInformer(0), "Pod", controller::applyPod);
+    pods = informer(client.pods().inAnyNamespace().runnableInformer(0), TrimmingItemStore.leanPods(), "Pod",
+        controller::applyPod);
     services = informer(client.services().inAnyNamespace().runnableInformer(0), "Service", controller::applyService);
     slices = informer(client.discovery().v1().endpointSlices().inAnyNamespace().runnableInformer(0),
         "EndpointSlice", controller::applySlice);
@@ -188,7 +189,12 @@ public final class KubeServiceRegistry implements ServiceDiscovery, AutoCloseabl
 
   private <T extends HasMetadata> SharedIndexInformer<T> informer(SharedIndexInformer<T> informer, String kind,
       BiConsumer<ObjectName, T> apply) {
-    informer.itemStore(new StrippedItemStore<>());
+    return informer(informer, TrimmingItemStore.withoutManagedFields(), kind, apply);
+  }
+
+  private <T extends HasMetadata> SharedIndexInformer<T> informer(SharedIndexInformer<T> informer,
+      TrimmingItemStore<T> store, String kind, BiConsumer<ObjectName, T> apply) {
+    informer.itemStore(store);
     informer.exceptionHandler(retryForever(kind));
     informer.addEventHandler(new ResourceEventHandler<T>() {
       @Override
